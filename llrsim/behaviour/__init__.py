@@ -1,0 +1,1 @@
+"""Training participation, take-up of rights and spending: calibrated behaviour."""

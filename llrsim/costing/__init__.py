@@ -1,0 +1,1 @@
+"""Budget cost by funder and year, indexation, discounting, liabilities and indicators."""

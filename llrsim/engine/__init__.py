@@ -1,0 +1,1 @@
+"""The Numba simulation kernel and its keyed random numbers."""
