@@ -1,0 +1,40 @@
+"""Response of participation to new rights, with explicit deadweight.
+
+A person draws one uniform ``u`` per year for the participation decision (the same draw in
+every scenario). Without new rights the person trains when ``u < p0``; with new rights when
+``u < p1``, where
+
+    logit p1 = logit p0 + awareness × (beta_money × min(money / cost, 1)
+                                       + beta_time × min(time / hours, 1))
+
+Because p1 ≥ p0 for any non-negative right, users split exactly into *deadweight*
+(``u < p0``: would have trained anyway) and *additional participants* (``p0 ≤ u < p1``), and
+a larger right never makes anyone stop training. The coverage terms saturate at 1: a right
+larger than the course is worth no more than the course. Those who already train are those
+most likely to use a generic right — the Matthew effect is not assumed away.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+
+from llrsim.behaviour.coefficients import B_BETA_MONEY, B_BETA_TIME
+from llrsim.behaviour.participation import logistic, logit
+
+
+@nb.njit(cache=True)
+def response_probability(coef, p0, awareness, money_cents, cost_cents, time_minutes, minutes):
+    """Participation probability p1 ≥ p0 given new rights (money in cents, time in minutes)."""
+    if p0 <= 0.0:
+        return 0.0
+    if p0 >= 1.0:
+        return 1.0
+    boost = 0.0
+    if money_cents > 0 and cost_cents > 0:
+        boost += coef[B_BETA_MONEY] * min(money_cents / cost_cents, 1.0)
+    if time_minutes > 0 and minutes > 0:
+        boost += coef[B_BETA_TIME] * min(time_minutes / minutes, 1.0)
+    if boost <= 0.0 or awareness <= 0.0:
+        return p0
+    p1 = logistic(logit(p0) + awareness * boost)
+    return p1 if p1 > p0 else p0

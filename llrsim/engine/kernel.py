@@ -1,0 +1,520 @@
+"""The policy kernel: one Numba pass over persons × years × scenarios.
+
+For each person (chunks of persons run in parallel) and each simulated year:
+
+1. demography once (:func:`llrsim.population.dynamics.advance_person_year`): ageing, death,
+   retirement, labour-status transition, job change — shared by all scenarios;
+2. the person's target groups, baseline participation probability ``p0`` and training
+   episode (kind, minutes, course fee), all from keyed draws, so the same in every scenario;
+3. per scenario: eligibility, accrual (with cap), participation ``u < p1`` with ``p1 ≥ p0``
+   from the value of new rights, take-up and spending of each instrument in order,
+   career-guidance vouchers, FIFO expiry at year end, and the exact integer tallies.
+
+Every tally is an integer (cents, minutes, persons) multiplied by the integer weight, and
+each chunk writes its own slice, so the sum over chunks — and so every result — is the same
+whatever the number of threads or the chunking. Nothing in here knows a policy: the plan's
+arrays (:mod:`llrsim.engine.plan`) say which mechanism each instrument uses and with which
+parameters (:mod:`llrsim.engine.mechanisms`).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from llrsim.behaviour.episode import (
+    T_BASIC_SKILLS,
+    episode_cost_cents,
+    episode_kind,
+    episode_minutes,
+)
+from llrsim.behaviour.participation import logistic, participation_probability
+from llrsim.behaviour.response import response_probability
+from llrsim.engine.mechanisms import (
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH_FULL_TIME,
+    I_VARS,
+    KIND_GUIDANCE,
+    KIND_MONEY,
+    KIND_OBLIGATION,
+    KIND_SUBSIDY,
+    KIND_TIME,
+    KIND_VOUCHER,
+    MAX_VINTAGES,
+    N_Q,
+    P_VARS,
+    Q_ACCRUAL,
+    Q_AWARENESS,
+    Q_BASIC_SKILLS_FREE,
+    Q_CAP,
+    Q_DAYS_10_19,
+    Q_DAYS_20_PLUS,
+    Q_EXCHANGE_CENTS_PER_HOUR,
+    Q_EXCHANGE_PARTNER,
+    Q_EXPIRY_YEARS,
+    Q_FORFEIT_INACTIVE,
+    Q_FRICTION,
+    Q_KEY,
+    Q_MAX_PER_USE,
+    Q_N_PER_PERIOD,
+    Q_NEW_RIGHT,
+    Q_OWN_CONTRIB,
+    Q_OWN_SHARE,
+    Q_PERIOD_YEARS,
+    Q_PRICE,
+    Q_PRO_RATA_FTE,
+    Q_RATE_MEDIUM,
+    Q_RATE_SMALL,
+    Q_REIMB_CENTS_PER_HOUR,
+    Q_SECOND_SHARE,
+    Q_T_HIGH,
+    Q_T_INTERCEPT,
+    Q_T_MEN,
+    Q_T_SIZE50,
+    Q_T_WOMEN,
+    Q_TYPES_MASK,
+    Q_WAGE_CEILING_MONTH,
+    V_ADDITIONAL,
+    V_BASELINE,
+    V_MINUTES,
+    V_PARTICIPANTS,
+    V_PERSONS,
+    W_ACCRUED,
+    W_CLOSING,
+    W_DEADWEIGHT,
+    W_ELIGIBLE,
+    W_EMPLOYER,
+    W_EXCHANGED_IN,
+    W_EXCHANGED_OUT,
+    W_EXPIRED,
+    W_FORFEITED,
+    W_OPENING,
+    W_OWN,
+    W_PUBLIC,
+    W_SPENT,
+    W_TRANSACTIONS,
+    W_USERS,
+)
+from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
+from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
+from llrsim.population.codes import Education, EmployerSize, Sex, Status
+from llrsim.predicates import matches
+
+N_PV = len(P_VARS)
+N_IV = len(I_VARS)
+_EMP_PRIV, _EMP_PUB = int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC)
+_MEN, _WOMEN = int(Sex.MEN), int(Sex.WOMEN)
+_HIGH = int(Education.HIGH)
+_SIZE_MICRO, _SIZE_10_19 = int(EmployerSize.MICRO), int(EmployerSize.SMALL_10_19)
+_SIZE_MEDIUM = int(EmployerSize.MEDIUM)
+_BIG = np.int64(1) << np.int64(62)
+
+__all__ = ["N_IV", "N_PV", "N_Q", "policy_kernel"]
+
+
+@nb.njit(cache=True)
+def _slot(t: int, expiry: int) -> int:
+    """Vintage slot of accrual year index ``t`` (one slot when nothing expires)."""
+    if expiry <= 0:
+        return 0
+    return t % MAX_VINTAGES
+
+
+@nb.njit(cache=True)
+def _balance(bal, s, j) -> np.int64:
+    tot = np.int64(0)
+    for v in range(MAX_VINTAGES):
+        tot += bal[s, j, v]
+    return tot
+
+
+@nb.njit(cache=True)
+def _spend_fifo(bal, s, j, y, expiry, amount) -> np.int64:
+    """Take ``amount`` from the balance, oldest vintage first; returns what was taken."""
+    if amount <= 0:
+        return np.int64(0)
+    if expiry <= 0:
+        take = min(amount, bal[s, j, 0])
+        bal[s, j, 0] -= take
+        return take
+    taken = np.int64(0)
+    first = y - expiry + 1
+    if first < 0:
+        first = 0
+    for t in range(first, y + 1):
+        k = t % MAX_VINTAGES
+        take = min(amount - taken, bal[s, j, k])
+        bal[s, j, k] -= take
+        taken += take
+        if taken == amount:
+            break
+    return taken
+
+
+@nb.njit(cache=True)
+def _takeup_probability(qv, sex, education, employer_size) -> float:
+    x = qv[Q_T_INTERCEPT]
+    if sex == _MEN:
+        x += qv[Q_T_MEN]
+    elif sex == _WOMEN:
+        x += qv[Q_T_WOMEN]
+    if education == _HIGH:
+        x += qv[Q_T_HIGH]
+    if employer_size >= _SIZE_MEDIUM:
+        x += qv[Q_T_SIZE50]
+    return qv[Q_AWARENESS] * (1.0 - qv[Q_FRICTION]) * logistic(x)
+
+
+@nb.njit(cache=True)
+def _hourly_wage_cents(wage, fte, ceiling_month_cents) -> float:
+    """Full-time-equivalent hourly gross wage in cents, capped at a monthly ceiling."""
+    if wage <= 0.0 or fte <= 0.0:
+        return 0.0
+    month = wage * 100.0 / 12.0 / fte
+    if ceiling_month_cents >= 0.0 and month > ceiling_month_cents:
+        month = ceiling_month_cents
+    return month / HOURS_PER_MONTH_FULL_TIME
+
+
+@nb.njit(cache=True)
+def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, unemp) -> np.int64:
+    mask = np.int64(0)
+    for g in range(group_preds.shape[0]):
+        if matches(group_preds[g], age, sex, edu, status, size, sector, flags, exp, unemp, 0):
+            mask |= np.int64(1) << np.int64(g)
+    return mask
+
+
+@nb.njit(cache=True)
+def _add_tallies(tp, ti, s, y, gmask, n_groups, loc_p, loc_i, touched, w):
+    for g in range(n_groups):
+        if (gmask >> g) & 1:
+            for v in range(N_PV):
+                tp[s, y, g, v] += loc_p[v] * w
+            for j in range(touched.shape[0]):
+                if touched[j]:
+                    for v in range(N_IV):
+                        ti[s, y, g, j, v] += loc_i[j, v] * w
+
+
+@nb.njit(cache=True)
+def _run_chunk(
+    lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    demography, demo_tables, group_preds, kind, active, elig, q, coef, tp, ti,
+):  # fmt: skip
+    n_s = active.shape[0]
+    n_i = kind.shape[0]
+    n_g = group_preds.shape[0]
+    bal = np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64)
+    guid_start = np.zeros((n_s, n_i), dtype=np.int64)
+    guid_count = np.zeros((n_s, n_i), dtype=np.int64)
+    loc_p = np.zeros(N_PV, dtype=np.int64)
+    loc_i = np.zeros((n_i, N_IV), dtype=np.int64)
+    touched = np.zeros(n_i, dtype=np.bool_)
+    el = np.zeros(n_i, dtype=np.bool_)
+    for i in range(lo, hi):
+        w = np.int64(weight[i])
+        pkey = person_key(seed, pid[i])
+        # local copy of the person's state: age, sex, edu, status, sector, size, exp, flags
+        age = np.int64(state_i8[i, 0])
+        sex = np.int64(state_i8[i, 1])
+        edu = np.int64(state_i8[i, 2])
+        status = np.int64(state_i8[i, 3])
+        sector = np.int64(state_i8[i, 4])
+        size = np.int64(state_i8[i, 5])
+        exp = np.int64(state_i8[i, 6])
+        flags = np.int64(state_i8[i, 7])
+        wg = np.float64(wage[i])
+        ft = np.float64(fte[i])
+        um = np.int64(unemp[i])
+        bal[:, :, :] = 0
+        guid_start[:, :] = -(1 << 20)
+        guid_count[:, :] = 0
+        for y in range(n_years):
+            year = year0 + y
+            if entry_year[i] > year:
+                continue
+            pykey = person_year_key(pkey, year)
+            alive, age, status, sector, size, exp, wg, ft, um = demography(
+                pykey, year, age, sex, edu, status, sector, size, exp, wg, ft, um, demo_tables
+            )
+            gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+            if not alive:
+                for s in range(n_s):
+                    loc_p[:] = 0
+                    loc_i[:, :] = 0
+                    touched[:] = False
+                    for j in range(n_i):
+                        if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
+                            b = _balance(bal, s, j)
+                            if b > 0:
+                                loc_i[j, W_OPENING] = b
+                                loc_i[j, W_FORFEITED] = b
+                                touched[j] = True
+                    _add_tallies(tp, ti, s, y, gmask, n_g, loc_p, loc_i, touched, w)
+                break
+            employee = status == _EMP_PRIV or status == _EMP_PUB
+            p0 = participation_probability(coef, age, sex, edu, status, size)
+            u = uniform_from_key(pykey, PARTICIPATION, 0)
+            ekind = episode_kind(
+                coef,
+                edu,
+                uniform_from_key(pykey, TRAINING_TYPE, 0),
+                uniform_from_key(pykey, TRAINING_TYPE, 1),
+                uniform_from_key(pykey, TRAINING_TYPE, 2),
+            )
+            minutes = episode_minutes(
+                coef,
+                ekind,
+                uniform_from_key(pykey, TRAINING_HOURS, 0),
+                uniform_from_key(pykey, TRAINING_HOURS, 1),
+            )
+            cost = episode_cost_cents(coef, minutes)
+            base = u < p0
+            for s in range(n_s):
+                loc_p[:] = 0
+                loc_i[:, :] = 0
+                touched[:] = False
+                loc_p[V_PERSONS] = 1
+                money_new = np.int64(0)
+                time_new = np.int64(0)
+                aware_new = 0.0
+                # 1. opening balances, eligibility and accrual
+                for j in range(n_i):
+                    qv = q[s, y, j]
+                    k = kind[j]
+                    act = active[s, y, j]
+                    el[j] = act and matches(
+                        elig[s, y, j], age, sex, edu, status, size, sector, flags, exp, um, gmask
+                    )
+                    if el[j]:
+                        loc_i[j, W_ELIGIBLE] = 1
+                        touched[j] = True
+                    if k != KIND_MONEY and k != KIND_TIME:
+                        continue
+                    expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                    b = _balance(bal, s, j)
+                    loc_i[j, W_OPENING] = b
+                    if b > 0:
+                        touched[j] = True
+                    if not act and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
+                        bal[s, j, :] = 0
+                        loc_i[j, W_EXPIRED] += b
+                        b = 0
+                    if el[j]:
+                        acc = qv[Q_ACCRUAL]
+                        if qv[Q_PRO_RATA_FTE] > 0.0:
+                            acc *= ft
+                        a = np.int64(round(acc))
+                        cap = np.int64(qv[Q_CAP])
+                        if cap >= 0 and b + a > cap:
+                            a = cap - b
+                        if a > 0:
+                            bal[s, j, _slot(y, expiry)] += a
+                            loc_i[j, W_ACCRUED] = a
+                            b += a
+                        if qv[Q_NEW_RIGHT] > 0.0 and (np.int64(qv[Q_TYPES_MASK]) & ekind) != 0:
+                            if k == KIND_MONEY:
+                                money_new += b
+                            elif employee:
+                                time_new += b
+                            if qv[Q_AWARENESS] > aware_new:
+                                aware_new = qv[Q_AWARENESS]
+                # 2. participation with common random numbers
+                p1 = p0
+                if money_new > 0 or time_new > 0:
+                    p1 = response_probability(
+                        coef, p0, aware_new, money_new, cost, time_new, minutes
+                    )
+                trained = u < p1
+                if trained:
+                    loc_p[V_PARTICIPANTS] = 1
+                    loc_p[V_MINUTES] = minutes
+                    if base:
+                        loc_p[V_BASELINE] = 1
+                    else:
+                        loc_p[V_ADDITIONAL] = 1
+                    # 3. take-up and spending, instruments in plan order
+                    remaining = cost
+                    for j in range(n_i):
+                        if not el[j]:
+                            continue
+                        k = kind[j]
+                        if k == KIND_GUIDANCE:
+                            continue
+                        qv = q[s, y, j]
+                        if (np.int64(qv[Q_TYPES_MASK]) & ekind) == 0:
+                            continue
+                        if k == KIND_TIME and not employee:
+                            continue
+                        pt = _takeup_probability(qv, sex, edu, size)
+                        if uniform_from_key(pykey, TAKEUP_BASE, np.int64(qv[Q_KEY])) >= pt:
+                            continue
+                        used = False
+                        own_share = qv[Q_OWN_SHARE]
+                        if qv[Q_BASIC_SKILLS_FREE] > 0.0 and (ekind & T_BASIC_SKILLS) != 0:
+                            own_share = 0.0
+                        pub_share = 1.0 - own_share
+                        maxu = np.int64(qv[Q_MAX_PER_USE])
+                        if maxu < 0:
+                            maxu = _BIG
+                        if k == KIND_MONEY:
+                            expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                            want = min(np.int64(remaining * pub_share), maxu)
+                            take = _spend_fifo(bal, s, j, y, expiry, want)
+                            partner = np.int64(qv[Q_EXCHANGE_PARTNER])
+                            rate = qv[Q_EXCHANGE_CENTS_PER_HOUR]
+                            if take < want and partner >= 0 and rate > 0.0:
+                                pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
+                                short = want - take
+                                need_min = np.int64(np.ceil(short * 60.0 / rate))
+                                mins = _spend_fifo(bal, s, partner, y, pexp, need_min)
+                                if mins > 0:
+                                    cents = np.int64(mins * rate // 60.0)
+                                    loc_i[partner, W_EXCHANGED_OUT] += mins
+                                    loc_i[j, W_EXCHANGED_IN] += cents
+                                    touched[partner] = True
+                                    bal[s, j, _slot(y, expiry)] += cents
+                                    take += _spend_fifo(bal, s, j, y, expiry, short)
+                            if take > 0:
+                                own = 0
+                                if pub_share > 0.0:
+                                    own = min(
+                                        np.int64(round(take * own_share / pub_share)),
+                                        remaining - take,
+                                    )
+                                loc_i[j, W_SPENT] += take
+                                loc_i[j, W_PUBLIC] += take
+                                loc_i[j, W_OWN] += own
+                                remaining -= take + own
+                                used = True
+                        elif k == KIND_TIME:
+                            expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                            mins = _spend_fifo(bal, s, j, y, expiry, np.int64(minutes))
+                            if mins > 0:
+                                reimb = qv[Q_REIMB_CENTS_PER_HOUR]
+                                hw = _hourly_wage_cents(wg, ft, qv[Q_WAGE_CEILING_MONTH])
+                                loc_i[j, W_SPENT] += mins
+                                loc_i[j, W_PUBLIC] += np.int64(mins * reimb // 60.0)
+                                if hw > reimb:
+                                    loc_i[j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0)
+                                used = True
+                        elif k == KIND_VOUCHER:
+                            pub = min(np.int64(remaining * pub_share), maxu)
+                            if pub > 0:
+                                own = 0
+                                if pub_share > 0.0:
+                                    own = min(
+                                        np.int64(round(pub * own_share / pub_share)),
+                                        remaining - pub,
+                                    )
+                                loc_i[j, W_PUBLIC] += pub
+                                loc_i[j, W_OWN] += own
+                                remaining -= pub + own
+                                used = True
+                        elif k == KIND_SUBSIDY:
+                            if employee and size >= _SIZE_MICRO and size <= _SIZE_MEDIUM:
+                                rate = (
+                                    qv[Q_RATE_SMALL] if size < _SIZE_MEDIUM else qv[Q_RATE_MEDIUM]
+                                )
+                                pub = min(np.int64(remaining * rate), maxu)
+                                if pub > 0:
+                                    loc_i[j, W_PUBLIC] += pub
+                                    loc_i[j, W_EMPLOYER] += remaining - pub
+                                    remaining = 0
+                                    used = True
+                        elif k == KIND_OBLIGATION:
+                            if employee and size >= _SIZE_10_19:
+                                days = (
+                                    qv[Q_DAYS_10_19] if size == _SIZE_10_19 else qv[Q_DAYS_20_PLUS]
+                                )
+                                cap_min = np.int64(days * ft * HOURS_PER_DAY * 60.0)
+                                mins = min(np.int64(minutes), cap_min)
+                                if mins > 0:
+                                    hw = _hourly_wage_cents(wg, ft, -1.0)
+                                    loc_i[j, W_EMPLOYER] += np.int64(mins * hw // 60.0)
+                                    used = True
+                        if used:
+                            loc_i[j, W_USERS] = 1
+                            loc_i[j, W_TRANSACTIONS] += 1
+                            if base:
+                                loc_i[j, W_DEADWEIGHT] = 1
+                            touched[j] = True
+                # 4. career-guidance vouchers (loopbaancheques), independent of training:
+                # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
+                # period follow in the same year with probability Q_SECOND_SHARE each.
+                for j in range(n_i):
+                    if not el[j] or kind[j] != KIND_GUIDANCE:
+                        continue
+                    qv = q[s, y, j]
+                    if guid_count[s, j] > 0 and year - guid_start[s, j] >= np.int64(
+                        qv[Q_PERIOD_YEARS]
+                    ):
+                        guid_count[s, j] = 0
+                    if guid_count[s, j] > 0:
+                        continue
+                    key = np.int64(qv[Q_KEY])
+                    pt = _takeup_probability(qv, sex, edu, size)
+                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= pt:
+                        continue
+                    guid_start[s, j] = year
+                    n_use = 1
+                    n_max = np.int64(qv[Q_N_PER_PERIOD])
+                    while n_use < n_max and (
+                        uniform_from_key(pykey, TAKEUP_BASE + n_use, key) < qv[Q_SECOND_SHARE]
+                    ):
+                        n_use += 1
+                    guid_count[s, j] = n_use
+                    price = np.int64(qv[Q_PRICE])
+                    own_c = np.int64(qv[Q_OWN_CONTRIB])
+                    loc_i[j, W_USERS] = 1
+                    loc_i[j, W_TRANSACTIONS] += n_use
+                    loc_i[j, W_PUBLIC] += n_use * (price - own_c)
+                    loc_i[j, W_OWN] += n_use * own_c
+                    if base:
+                        loc_i[j, W_DEADWEIGHT] = 1
+                    touched[j] = True
+                # 5. FIFO expiry at year end and closing balances
+                for j in range(n_i):
+                    k = kind[j]
+                    if k != KIND_MONEY and k != KIND_TIME:
+                        continue
+                    expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
+                    if expiry > 0:
+                        t = y - expiry + 1
+                        if t >= 0:
+                            slot = t % MAX_VINTAGES
+                            e = bal[s, j, slot]
+                            if e > 0:
+                                bal[s, j, slot] = 0
+                                loc_i[j, W_EXPIRED] += e
+                                touched[j] = True
+                    loc_i[j, W_CLOSING] = _balance(bal, s, j)
+                _add_tallies(tp, ti, s, y, gmask, n_g, loc_p, loc_i, touched, w)
+
+
+@nb.njit(cache=True, parallel=True)
+def policy_kernel(
+    seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    demography, demo_tables, group_preds, kind, active, elig, q, coef, n_chunks,
+):  # fmt: skip
+    """Run the whole simulation; returns integer tallies ``(tp, ti)`` summed over chunks.
+
+    ``tp[s, y, g, v]`` and ``ti[s, y, g, i, v]`` follow the variable order of
+    :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`.
+    """
+    n = pid.shape[0]
+    n_s, n_i, n_g = active.shape[0], kind.shape[0], group_preds.shape[0]
+    tp_c = np.zeros((n_chunks, n_s, n_years, n_g, N_PV), dtype=np.int64)
+    ti_c = np.zeros((n_chunks, n_s, n_years, n_g, n_i, N_IV), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in nb.prange(n_chunks):
+        lo = c * step
+        hi = min(n, lo + step)
+        if lo < hi:
+            _run_chunk(
+                lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
+                unemp, demography, demo_tables, group_preds, kind, active, elig, q, coef,
+                tp_c[c], ti_c[c],
+            )  # fmt: skip
+    return tp_c.sum(axis=0), ti_c.sum(axis=0)

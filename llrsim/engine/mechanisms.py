@@ -1,0 +1,178 @@
+"""The kernel's vocabulary: instrument kinds and the layout of their parameter vectors.
+
+The policy kernel knows a small, fixed set of mechanisms; a scenario is data that chooses
+and parameterises them (see :mod:`llrsim.scenarios`). This module fixes the integer codes of
+the mechanisms and the index of every parameter in the per-(scenario, year, instrument)
+vector ``q`` of a :class:`~llrsim.engine.plan.KernelPlan`. All money is in EUR **cents** and
+all time in **minutes**, so the kernel's ledgers are exact integers.
+
+Mechanisms (Flemish examples):
+
+- ``KIND_MONEY`` — money account (S3/S4 LLR right; Mtech+ *loopbaanrekening*): accrues
+  ``Q_ACCRUAL`` cents a year while eligible, up to ``Q_CAP``; vintages expire after
+  ``Q_EXPIRY_YEARS`` (first in, first out); pays up to ``Q_MAX_PER_USE`` of a course's
+  public share ``1 - Q_OWN_SHARE``.
+- ``KIND_TIME`` — time account (*Vlaams opleidingsverlof*, S5): accrues minutes; used only
+  while an employee (the employer grants the leave); the Flemish government reimburses the
+  employer ``Q_REIMB_CENTS_PER_HOUR``; the wage above it, up to ``Q_WAGE_CEILING_MONTH``, is
+  the employer's cost.
+- ``KIND_VOUCHER`` — co-financed voucher (*opleidingscheques*; also a free public service
+  with ``Q_OWN_SHARE = 0`` such as VDAB training): public share of the course up to a yearly
+  ceiling ``Q_MAX_PER_USE``; the person pays the own share.
+- ``KIND_GUIDANCE`` — career-guidance voucher (*loopbaancheques*): up to ``Q_N_PER_PERIOD``
+  cheques per ``Q_PERIOD_YEARS``, price ``Q_PRICE``, own contribution ``Q_OWN_CONTRIB``;
+  used independently of a training episode.
+- ``KIND_SUBSIDY`` — employer subsidy (*KMO-portefeuille*): a rate of the course cost by
+  firm size (``Q_RATE_SMALL`` below 50 employees, ``Q_RATE_MEDIUM`` 50-249), ceiling
+  ``Q_MAX_PER_USE`` per use; the employer pays the rest.
+- ``KIND_OBLIGATION`` — employer training obligation (federal *individueel opleidingsrecht*):
+  days per FTE by firm size; the employer pays the wage during training; no public cost.
+
+Exchange (S6): a money account with ``Q_EXCHANGE_PARTNER >= 0`` may convert minutes of that
+time account into cents at ``Q_EXCHANGE_CENTS_PER_HOUR`` when its own balance does not cover
+the course.
+"""
+
+from __future__ import annotations
+
+KIND_MONEY = 1
+KIND_TIME = 2
+KIND_VOUCHER = 3
+KIND_GUIDANCE = 4
+KIND_SUBSIDY = 5
+KIND_OBLIGATION = 6
+
+KIND_NAMES = {
+    KIND_MONEY: "money_account",
+    KIND_TIME: "time_account",
+    KIND_VOUCHER: "voucher",
+    KIND_GUIDANCE: "guidance_voucher",
+    KIND_SUBSIDY: "employer_subsidy",
+    KIND_OBLIGATION: "employer_obligation",
+}
+#: kinds that hold a balance (and so a ledger)
+BALANCE_KINDS = (KIND_MONEY, KIND_TIME)
+
+#: Parameter layout of the vector q[s, y, i, :] (float64; integers stored exactly).
+Q_FIELDS: tuple[str, ...] = (
+    "accrual",  # cents (money) or minutes (time) per year while eligible
+    "cap",  # cents or minutes; < 0 means no cap
+    "expiry_years",  # 0: never; 1: expires at the end of the year of accrual (no carry-over)
+    "own_share",  # share of the course cost paid by the person (co-financing), 0-1
+    "max_per_use",  # cents per use (money, subsidy) or per year (voucher); < 0: no maximum
+    "reimb_cents_per_hour",  # time: public reimbursement to the employer, cents per hour
+    "wage_ceiling_month",  # time: wage ceiling, cents per month; < 0: none
+    "price",  # guidance: price of one cheque, cents
+    "own_contrib",  # guidance: own contribution per cheque, cents
+    "n_per_period",  # guidance: cheques per period
+    "period_years",  # guidance: length of the period, years
+    "rate_small",  # subsidy: share of the cost for firms < 50 employees
+    "rate_medium",  # subsidy: share of the cost for firms of 50-249 employees
+    "days_10_19",  # obligation: training days per FTE in firms of 10-19
+    "days_20_plus",  # obligation: training days per FTE in firms of 20+
+    "exchange_cents_per_hour",  # money account: cents per converted hour of the partner
+    "exchange_partner",  # money account: index of the time account it may convert, -1 none
+    "awareness",  # share aware of the instrument (after any S1 uplift), 0-1
+    "friction",  # share deterred by administrative friction (after any S2 cut), 0-1
+    "t_intercept",  # take-up log-odds, intercept
+    "t_men",  # take-up log-odds, men
+    "t_women",  # take-up log-odds, women
+    "t_high",  # take-up log-odds, high educated
+    "t_size50",  # take-up log-odds, employer of 50+
+    "types_mask",  # bit set of accepted training types (llrsim.behaviour.episode)
+    "pro_rata_fte",  # 1: accrual is multiplied by the working-time fraction
+    "new_right",  # 1: a new LLR right that changes participation (response); 0: today's
+    "basic_skills_free",  # 1: no own share for basic-skills courses
+    "key",  # stable key of the instrument for its take-up draws (crc32 of its id)
+    "forfeit_inactive",  # 1: balance forfeited (counted as expired) while not in force
+    "second_share",  # guidance: probability of using the next cheque in the same year
+)
+(
+    Q_ACCRUAL,
+    Q_CAP,
+    Q_EXPIRY_YEARS,
+    Q_OWN_SHARE,
+    Q_MAX_PER_USE,
+    Q_REIMB_CENTS_PER_HOUR,
+    Q_WAGE_CEILING_MONTH,
+    Q_PRICE,
+    Q_OWN_CONTRIB,
+    Q_N_PER_PERIOD,
+    Q_PERIOD_YEARS,
+    Q_RATE_SMALL,
+    Q_RATE_MEDIUM,
+    Q_DAYS_10_19,
+    Q_DAYS_20_PLUS,
+    Q_EXCHANGE_CENTS_PER_HOUR,
+    Q_EXCHANGE_PARTNER,
+    Q_AWARENESS,
+    Q_FRICTION,
+    Q_T_INTERCEPT,
+    Q_T_MEN,
+    Q_T_WOMEN,
+    Q_T_HIGH,
+    Q_T_SIZE50,
+    Q_TYPES_MASK,
+    Q_PRO_RATA_FTE,
+    Q_NEW_RIGHT,
+    Q_BASIC_SKILLS_FREE,
+    Q_KEY,
+    Q_FORFEIT_INACTIVE,
+    Q_SECOND_SHARE,
+) = range(len(Q_FIELDS))
+N_Q = len(Q_FIELDS)
+
+#: Maximum expiry period in years the vintage ring supports (expiry_years < MAX_VINTAGES).
+MAX_VINTAGES = 16
+
+#: Person tallies on (scenario, year, group): index -> variable name
+P_VARS = (
+    "persons",
+    "participants",
+    "participants_baseline",
+    "additional_participants",
+    "training_minutes",
+)
+V_PERSONS, V_PARTICIPANTS, V_BASELINE, V_ADDITIONAL, V_MINUTES = range(len(P_VARS))
+
+#: Instrument tallies on (scenario, year, group, instrument)
+I_VARS = (
+    "eligible",
+    "users",
+    "deadweight_users",
+    "transactions",
+    "opening",
+    "accrued",
+    "exchanged_in",
+    "spent",
+    "expired",
+    "exchanged_out",
+    "forfeited",
+    "closing",
+    "public_cents",
+    "employer_cents",
+    "own_cents",
+)
+(
+    W_ELIGIBLE,
+    W_USERS,
+    W_DEADWEIGHT,
+    W_TRANSACTIONS,
+    W_OPENING,
+    W_ACCRUED,
+    W_EXCHANGED_IN,
+    W_SPENT,
+    W_EXPIRED,
+    W_EXCHANGED_OUT,
+    W_FORFEITED,
+    W_CLOSING,
+    W_PUBLIC,
+    W_EMPLOYER,
+    W_OWN,
+) = range(len(I_VARS))
+
+#: Paid working hours per month of a full-time employee, used to turn a monthly wage into an
+#: hourly wage when valuing training leave: 38 h/week × 52 / 12 (Belgian standard week).
+HOURS_PER_MONTH_FULL_TIME = 38.0 * 52.0 / 12.0
+#: Hours of one training day (federal individual training right counts days of 7.6 h).
+HOURS_PER_DAY = 7.6
