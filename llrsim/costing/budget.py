@@ -1,0 +1,114 @@
+"""Budget cost lines by scenario, year, target group, instrument, funder, competence, component.
+
+A *cost line* is one amount of nominal EUR cents (int64, exact) with its labels:
+
+==================  =============================================  ==========================
+item                amount                                         funder
+==================  =============================================  ==========================
+payout              ``public_cents`` (direct payouts)              instrument's funder
+employer            ``employer_cents``                             ``employer``
+own_contribution    ``own_cents``                                  ``individual``
+admin_per_transaction  transactions x admin EUR per transaction    instrument's funder
+admin_per_year      admin EUR per year x basis count                instrument's funder
+it_one_off, it_yearly  scenario IT cost                            IT table (Flemish default)
+==================  =============================================  ==========================
+
+``component`` groups items into payout, employer, own_contribution, admin, it. ``competence``
+is always the policy level that sets the instrument's rules (an employer cost under a Flemish
+scheme stays ``flemish``); IT lines carry the IT table's competence.
+
+Target groups overlap and ``all`` is the whole population: the total budget is the ``all``
+group; a cost *by group* is meaningful only for person-level items (payouts, employer and own
+contributions, per-transaction and per-person admin). Fixed instrument admin and IT exist only
+in ``all``; never sum lines over groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from llrsim.costing.admin import admin_per_transaction_cents, admin_per_year_cents
+from llrsim.costing.it import it_cost_lines
+from llrsim.costing.metadata import ITEMS
+from llrsim.costing.tallies import ALL_GROUP
+
+LINE_KEYS: tuple[str, ...] = (
+    "scenario",
+    "year",
+    "group",
+    "instrument",
+    "funder",
+    "competence",
+    "component",
+    "item",
+)
+"""Label columns of a cost line; any subset can be a ``by`` of ``aggregate_cost``."""
+
+
+def cost_lines(instruments: pd.DataFrame, meta: pd.DataFrame, it: pd.DataFrame) -> pd.DataFrame:
+    """All cost lines (int64 ``cost_cents``, nominal) of a run.
+
+    ``instruments``: ``tallies.instrument_frame``; ``meta``: ``validate_instruments`` output
+    (indexed by instrument id); ``it``: ``validate_it_costs`` output. Zero lines from the
+    tallies are kept so every scenario x year x group x instrument appears in every table.
+    """
+    m = meta.reindex(instruments["instrument"])
+    m.index = instruments.index
+    base = instruments[["scenario", "year", "group", "instrument"]].copy()
+    base["competence"] = m["competence"].astype("str")
+    own_funder = m["funder"].astype("str")
+    amounts = {
+        "payout": (own_funder, instruments["public_cents"]),
+        "employer": ("employer", instruments["employer_cents"]),
+        "own_contribution": ("individual", instruments["own_cents"]),
+        "admin_per_transaction": (
+            own_funder,
+            admin_per_transaction_cents(
+                instruments["transactions"], m["admin_cost_per_transaction_cents"]
+            ),
+        ),
+        "admin_per_year": (
+            own_funder,
+            admin_per_year_cents(
+                instruments["eligible"],
+                instruments["users"],
+                m["admin_cost_per_year_cents"],
+                m["admin_cost_per_year_basis"].astype("str"),
+                instruments["group"] == ALL_GROUP,
+            ),
+        ),
+    }
+    parts = []
+    for item, (funder, cents) in amounts.items():
+        part = base.copy()
+        part["funder"] = funder
+        part["component"] = ITEMS[item]
+        part["item"] = item
+        part["cost_cents"] = cents.astype("int64")
+        parts.append(part)
+    parts.append(it_cost_lines(it))
+    lines = pd.concat(parts, ignore_index=True)
+    lines["year"] = lines["year"].astype("int64")
+    return lines[[*LINE_KEYS, "cost_cents"]]
+
+
+def aggregate_cost(lines: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Sum cost lines over everything not in ``by`` (int64 ``cost_cents``, exact).
+
+    Without ``group`` in ``by`` only the ``all`` group is summed (the total; groups overlap).
+    With ``group``, each group's person-level lines; IT and fixed admin appear in ``all`` only.
+    """
+    by = list(by)
+    unknown = [b for b in by if b not in LINE_KEYS]
+    if unknown:
+        raise ValueError(f"cost: unknown 'by' columns {unknown}; allowed {list(LINE_KEYS)}")
+    if len(set(by)) != len(by):
+        raise ValueError(f"cost: duplicate 'by' columns {by}")
+    sel = lines if "group" in by else lines.loc[lines["group"] == ALL_GROUP]
+    if not by:
+        return pd.DataFrame({"cost_cents": [int(sel["cost_cents"].sum())]})
+    out = sel.groupby(by, sort=False, observed=True)["cost_cents"].sum().reset_index()
+    out["cost_cents"] = out["cost_cents"].astype("int64")
+    return out

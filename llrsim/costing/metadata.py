@@ -1,0 +1,199 @@
+"""Instrument metadata and scenario IT costs: the money facts costing needs besides the tallies.
+
+The scenario compiler hands costing one row per instrument (who pays, which policy level sets
+the rules, in which unit the balance is kept, what administration costs, at what rate a used
+or outstanding hour of a time right is valued) and the scenarios' IT cost per year. This
+module names the allowed codes and checks both tables, so a wrong code is refused here with
+the instrument and the allowed values instead of silently vanishing from a budget table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from llrsim.errors import DataError
+
+FUNDERS: tuple[str, ...] = (
+    "flemish_government",
+    "federal_government",
+    "sector_fund",
+    "employer",
+    "individual",
+)
+"""Who bears a cost. ``individual`` is the participant's own contribution."""
+
+PUBLIC_FUNDERS: tuple[str, ...] = ("flemish_government", "federal_government", "sector_fund")
+
+COMPETENCES: tuple[str, ...] = ("flemish", "federal", "sectoral", "employer")
+"""Policy competence level that sets an instrument's rules (not necessarily who pays)."""
+
+COMPONENTS: tuple[str, ...] = ("payout", "employer", "own_contribution", "admin", "it")
+"""Cost components; every cost line carries exactly one."""
+
+ITEMS: dict[str, str] = {
+    "payout": "payout",
+    "employer": "employer",
+    "own_contribution": "own_contribution",
+    "admin_per_transaction": "admin",
+    "admin_per_year": "admin",
+    "it_one_off": "it",
+    "it_yearly": "it",
+}
+"""Detailed cost item -> component."""
+
+UNITS: tuple[str, ...] = ("cent", "minute")
+
+ADMIN_YEAR_BASES: tuple[str, ...] = ("eligible", "user", "instrument")
+"""What ``admin_cost_per_year_eur`` is counted per: eligible person, user, or the instrument
+as a whole (a fixed yearly cost wherever the instrument has eligible persons)."""
+
+DEFAULT_ADMIN_YEAR_BASIS = "eligible"
+"""Used when the metadata has no ``admin_cost_per_year_basis`` column (documented default:
+yearly administration is a per-eligible-person cost, e.g. keeping an account)."""
+
+IT_INSTRUMENT = "(scenario IT)"
+"""Instrument label of scenario-level IT cost lines in tidy tables (no real instrument)."""
+
+IT_DEFAULT_FUNDER = "flemish_government"
+IT_DEFAULT_COMPETENCE = "flemish"
+"""IT rows without funder/competence columns are borne by the Flemish government: the S1
+digital overview is a Flemish platform (DESIGN.md, scenario S1)."""
+
+INSTRUMENT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "kind",
+    "funder",
+    "competence",
+    "unit",
+    "admin_cost_per_transaction_eur",
+    "admin_cost_per_year_eur",
+    "reimbursement_eur_per_hour",
+)
+
+IT_COLUMNS: tuple[str, ...] = ("scenario", "year", "it_one_off_eur", "it_yearly_eur")
+
+
+def eur_to_cents(values: pd.Series, what: str) -> pd.Series:
+    """Convert EUR amounts to exact int64 cents.
+
+    Units: EUR in, EUR cents out. Raises ``DataError`` when an amount is negative, not
+    finite, or not a whole number of cents (1e-6 cent tolerance for binary floats), so
+    administrative costs stay exact integers like the kernel's tallies.
+    """
+    arr = np.asarray(values, dtype="float64")
+    if not np.all(np.isfinite(arr)):
+        raise DataError(f"{what}: amounts must be finite EUR values, got {list(arr)}")
+    if np.any(arr < 0):
+        raise DataError(f"{what}: amounts must be >= 0 EUR, got {list(arr)}")
+    cents = np.rint(arr * 100.0)
+    if np.any(np.abs(arr * 100.0 - cents) > 1e-6):
+        raise DataError(f"{what}: amounts must be whole cents, got {list(arr)}")
+    return pd.Series(cents.astype("int64"), index=values.index, name=values.name)
+
+
+def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], table: str) -> None:
+    allowed = tuple(allowed)
+    bad = frame.loc[~frame[column].isin(allowed)]
+    if len(bad):
+        row = bad.iloc[0]
+        key = row["id"] if "id" in frame.columns else row.to_dict()
+        raise DataError(f"{table}: {column}={row[column]!r} for {key!r} not one of {allowed}")
+
+
+def validate_instruments(meta: pd.DataFrame, instruments: Iterable[str]) -> pd.DataFrame:
+    """Check the instrument metadata table and return it indexed by instrument id.
+
+    ``instruments`` are the ids present in the tallies; each must have exactly one row.
+    Adds ``admin_cost_per_transaction_cents`` and ``admin_cost_per_year_cents`` (int64 EUR
+    cents) and fills ``admin_cost_per_year_basis`` with ``DEFAULT_ADMIN_YEAR_BASIS`` when the
+    column is absent (not when a value is missing: a missing value is an error).
+    """
+    missing_cols = [c for c in INSTRUMENT_COLUMNS if c not in meta.columns]
+    if missing_cols:
+        raise DataError(
+            f"instrument table: columns {missing_cols} missing; need {INSTRUMENT_COLUMNS}"
+        )
+    meta = meta.copy()
+    if "admin_cost_per_year_basis" not in meta.columns:
+        meta["admin_cost_per_year_basis"] = DEFAULT_ADMIN_YEAR_BASIS
+    for col in (*INSTRUMENT_COLUMNS, "admin_cost_per_year_basis"):
+        if meta[col].isna().any():
+            ids = list(meta.loc[meta[col].isna(), "id"])
+            raise DataError(f"instrument table: column '{col}' has missing values for {ids}")
+    dup = meta["id"][meta["id"].duplicated()]
+    if len(dup):
+        raise DataError(f"instrument table: duplicate ids {sorted(set(dup))}")
+    _check_codes(meta, "funder", FUNDERS, "instrument table")
+    _check_codes(meta, "competence", COMPETENCES, "instrument table")
+    _check_codes(meta, "unit", UNITS, "instrument table")
+    _check_codes(meta, "admin_cost_per_year_basis", ADMIN_YEAR_BASES, "instrument table")
+    wanted = list(instruments)
+    absent = [i for i in wanted if i not in set(meta["id"])]
+    if absent:
+        raise DataError(f"instrument table: no row for instruments {absent} found in the tallies")
+    if IT_INSTRUMENT in wanted:
+        raise DataError(f"instrument id {IT_INSTRUMENT!r} is reserved for scenario IT cost")
+    meta = meta.set_index("id").loc[wanted]
+    meta["admin_cost_per_transaction_cents"] = eur_to_cents(
+        meta["admin_cost_per_transaction_eur"], "instrument table: admin_cost_per_transaction_eur"
+    )
+    meta["admin_cost_per_year_cents"] = eur_to_cents(
+        meta["admin_cost_per_year_eur"], "instrument table: admin_cost_per_year_eur"
+    )
+    rate = meta["reimbursement_eur_per_hour"].astype("float64")
+    if not np.all(np.isfinite(rate)) or np.any(rate < 0):
+        raise DataError(f"instrument table: reimbursement_eur_per_hour must be >= 0: {list(rate)}")
+    meta["reimbursement_eur_per_hour"] = rate
+    meta.index.name = "instrument"
+    return meta
+
+
+def validate_it_costs(
+    it_costs: pd.DataFrame | None, scenarios: Iterable[str], years: Iterable[int]
+) -> pd.DataFrame:
+    """Check the scenario IT cost table (EUR per scenario and year) and return it.
+
+    Columns ``scenario, year, it_one_off_eur, it_yearly_eur`` and optionally ``funder`` and
+    ``competence`` (absent: ``IT_DEFAULT_FUNDER`` / ``IT_DEFAULT_COMPETENCE``). A scenario or
+    year without a row has no IT cost; a row for a scenario or year outside the run is an error
+    (it would otherwise be silently dropped). Adds int64 cent columns ``it_one_off_cents`` and
+    ``it_yearly_cents``.
+    """
+    cols = [*IT_COLUMNS, "funder", "competence"]
+    if it_costs is None:
+        it_costs = pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+        for c in ("it_one_off_eur", "it_yearly_eur"):
+            it_costs[c] = it_costs[c].astype("float64")
+        it_costs["year"] = it_costs["year"].astype("int64")
+    missing_cols = [c for c in IT_COLUMNS if c not in it_costs.columns]
+    if missing_cols:
+        raise DataError(f"IT cost table: columns {missing_cols} missing; need {IT_COLUMNS}")
+    it = it_costs.copy()
+    if "funder" not in it.columns:
+        it["funder"] = IT_DEFAULT_FUNDER
+    if "competence" not in it.columns:
+        it["competence"] = IT_DEFAULT_COMPETENCE
+    for col in cols:
+        if it[col].isna().any():
+            raise DataError(f"IT cost table: column '{col}' has missing values")
+    scen, yrs = set(scenarios), {int(y) for y in years}
+    bad = it.loc[~it["scenario"].isin(scen)]
+    if len(bad):
+        raise DataError(
+            f"IT cost table: scenario {bad['scenario'].iloc[0]!r} not in the run {sorted(scen)}"
+        )
+    it["year"] = it["year"].astype("int64")
+    bad = it.loc[~it["year"].isin(yrs)]
+    if len(bad):
+        raise DataError(f"IT cost table: year {bad['year'].iloc[0]} not in the run {sorted(yrs)}")
+    if it.duplicated(["scenario", "year"]).any():
+        raise DataError("IT cost table: duplicate (scenario, year) rows")
+    _check_codes(it, "funder", FUNDERS, "IT cost table")
+    _check_codes(it, "competence", COMPETENCES, "IT cost table")
+    it["it_one_off_cents"] = eur_to_cents(it["it_one_off_eur"], "IT cost table: it_one_off_eur")
+    it["it_yearly_cents"] = eur_to_cents(it["it_yearly_eur"], "IT cost table: it_yearly_eur")
+    return it.reset_index(drop=True)
