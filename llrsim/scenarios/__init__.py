@@ -1,1 +1,15 @@
-"""Today's incentives and the LLR scenarios S0-S6 as validated data."""
+"""Today's incentives and the LLR scenarios S0-S6 as validated data that combine and phase in.
+
+- :func:`inventory` / :func:`plot_inventory`: the sourced inventory of existing incentives
+  (``data/scenarios/inventory*.csv``);
+- :mod:`~llrsim.scenarios.instruments`: the mechanisms (money account, time account, voucher,
+  guidance voucher, employer subsidy, employer obligation, exchange, leave allowance);
+- :func:`load`, :func:`names`, :func:`combine`: scenario files (``S0`` ... ``S6``, shipped in
+  ``llrsim/scenarios/files``), combinations (``"S1+S2+S4"``);
+- :func:`phase`: growth paths (which scenario is in force in which year);
+- :func:`compile_scenarios`: compact arrays for the simulation kernel.
+"""
+
+from llrsim.scenarios.scenario import Scenario, combine, load, names, parse, read
+
+__all__ = ["Scenario", "combine", "load", "names", "parse", "read"]
