@@ -81,8 +81,11 @@ class Results:
     instruments:
         One row per instrument, columns ``id, name, kind, funder, competence, unit,
         admin_cost_per_transaction_eur, admin_cost_per_year_eur, reimbursement_eur_per_hour``
-        and optionally ``admin_cost_per_year_basis`` (eligible | user | instrument; default
-        eligible). Must cover every instrument in the tallies; units must agree.
+        and optionally ``admin_cost_per_year_basis`` (eligible_person | user | fixed; default
+        eligible_person) and ``scenario`` (then one row per scenario and instrument, e.g.
+        when S2 lowers admin cost). Must cover every instrument in the tallies; units must
+        agree with the tallies. Kept as given in ``.instruments``; the checked per-scenario
+        table is ``.instrument_costs``.
     it_costs:
         Optional scenario IT cost, columns ``scenario, year, it_one_off_eur, it_yearly_eur``
         (EUR, nominal) and optionally ``funder, competence`` (default Flemish government).
@@ -106,14 +109,19 @@ class Results:
         validate_tallies(tallies)
         self.tallies = tallies
         ids = [str(i) for i in tallies["instrument"].values]
-        self.instruments = validate_instruments(instruments, ids)
-        units = pd.Series(tallies["unit"].values, index=ids).astype("str")
-        mismatch = units[units != self.instruments["unit"].astype("str")]
-        if len(mismatch):
-            raise DataError(
-                f"instrument table: unit of {list(mismatch.index)} disagrees with the tallies"
-            )
         self.scenarios: list[str] = [str(s) for s in tallies["scenario"].values]
+        self.instrument_costs = validate_instruments(instruments, ids, self.scenarios)
+        units = pd.Series(tallies["unit"].values, index=ids).astype("str")
+        meta_units = self.instrument_costs["unit"].astype("str")
+        tally_units = units.reindex(self.instrument_costs.index.get_level_values("instrument"))
+        bad = meta_units.to_numpy() != tally_units.to_numpy()
+        if bad.any():
+            raise DataError(
+                "instrument table: unit of "
+                f"{sorted(set(meta_units.index[bad].get_level_values('instrument')))} "
+                "disagrees with the tallies"
+            )
+        self.instruments = instruments.copy()
         self.years: list[int] = [int(y) for y in tallies["year"].values]
         self.groups: list[str] = [str(g) for g in tallies["group"].values]
         self.it_costs = validate_it_costs(it_costs, self.scenarios, self.years)
@@ -124,12 +132,12 @@ class Results:
         self.assumptions = assumptions if assumptions is not None else CostingAssumptions()
         self._persons = person_frame(tallies)
         self._inst = instrument_frame(tallies)
-        self._lines = cost_lines(self._inst, self.instruments, self.it_costs)
+        self._lines = cost_lines(self._inst, self.instrument_costs, self.it_costs)
         self._order: dict[str, list] = {
             "scenario": self.scenarios,
             "year": self.years,
             "group": self.groups,
-            "instrument": [*self.instruments.index, IT_INSTRUMENT],
+            "instrument": [*ids, IT_INSTRUMENT],
             "funder": list(FUNDERS),
             "competence": list(COMPETENCES),
             "component": list(COMPONENTS),
@@ -335,7 +343,7 @@ class Results:
         redemption-rate assumption). ``closing`` (native unit) and ``closing_hours`` are kept
         when ``instrument`` is in ``by``. Instruments without balances are left out."""
         rr = self.assumptions.redemption_rate if redemption_rate is None else redemption_rate
-        table = liability_table(self._inst, self.instruments, float(rr))
+        table = liability_table(self._inst, self.instrument_costs, float(rr))
         by = list(by)
         allowed = {"scenario", "year", "group", "instrument", "funder"}
         if not set(by) <= allowed:
@@ -387,7 +395,7 @@ class Results:
             dims=it_dims,
             coords={d: coords[d] for d in it_dims},
         )
-        liab = liability_table(self._inst, self.instruments, self.assumptions.redemption_rate)
+        liab = liability_table(self._inst, self.instrument_costs, self.assumptions.redemption_rate)
         ldims = ["scenario", "year", "group", "instrument"]
         lidx = pd.MultiIndex.from_product([coords[d] for d in ldims], names=ldims)
         shape = [len(coords[d]) for d in ldims]
@@ -438,7 +446,7 @@ class Results:
     def __repr__(self) -> str:
         return (
             f"Results(scenarios={self.scenarios}, years={self.years[0]}-{self.years[-1]}, "
-            f"groups={len(self.groups)}, instruments={len(self.instruments)})"
+            f"groups={len(self.groups)}, instruments={self.tallies.sizes['instrument']})"
         )
 
 

@@ -33,9 +33,9 @@ def admin_per_year_cents(
 ) -> pd.Series:
     """Yearly administrative cost (int64 EUR cents) by the basis each instrument declares.
 
-    - ``eligible``: cents per eligible person per year;
+    - ``eligible_person``: cents per eligible person per year;
     - ``user``: cents per user per year;
-    - ``instrument``: a fixed yearly cost per instrument, counted once in the ``all`` group
+    - ``fixed``: a fixed yearly cost per instrument, counted once in the ``all`` group
       (``is_total_group``) for each scenario-year in which the instrument has eligible persons;
       it cannot be split over target groups and is zero in the other groups.
     """
@@ -44,5 +44,5 @@ def admin_per_year_cents(
     cents = cents_per_year.astype("int64").to_numpy()
     b = basis.to_numpy()
     fixed = np.where(is_total_group.to_numpy() & (elig > 0), 1, 0).astype("int64")
-    count = np.where(b == "eligible", elig, np.where(b == "user", use, fixed))
+    count = np.where(b == "eligible_person", elig, np.where(b == "user", use, fixed))
     return pd.Series((count * cents).astype("int64"), index=eligible.index)

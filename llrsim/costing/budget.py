@@ -51,10 +51,10 @@ def cost_lines(instruments: pd.DataFrame, meta: pd.DataFrame, it: pd.DataFrame) 
     """All cost lines (int64 ``cost_cents``, nominal) of a run.
 
     ``instruments``: ``tallies.instrument_frame``; ``meta``: ``validate_instruments`` output
-    (indexed by instrument id); ``it``: ``validate_it_costs`` output. Zero lines from the
+    (indexed by scenario and instrument); ``it``: ``validate_it_costs`` output. Zero lines from the
     tallies are kept so every scenario x year x group x instrument appears in every table.
     """
-    m = meta.reindex(instruments["instrument"])
+    m = meta.reindex(pd.MultiIndex.from_frame(instruments[["scenario", "instrument"]]))
     m.index = instruments.index
     base = instruments[["scenario", "year", "group", "instrument"]].copy()
     base["competence"] = m["competence"].astype("str")

@@ -46,11 +46,12 @@ ITEMS: dict[str, str] = {
 
 UNITS: tuple[str, ...] = ("cent", "minute")
 
-ADMIN_YEAR_BASES: tuple[str, ...] = ("eligible", "user", "instrument")
+ADMIN_YEAR_BASES: tuple[str, ...] = ("eligible_person", "user", "fixed")
 """What ``admin_cost_per_year_eur`` is counted per: eligible person, user, or the instrument
-as a whole (a fixed yearly cost wherever the instrument has eligible persons)."""
+as a whole (``fixed``: a programme cost per year wherever the instrument has eligible
+persons). Same codes as ``llrsim.scenarios.instruments`` (plus ``user``)."""
 
-DEFAULT_ADMIN_YEAR_BASIS = "eligible"
+DEFAULT_ADMIN_YEAR_BASIS = "eligible_person"
 """Used when the metadata has no ``admin_cost_per_year_basis`` column (documented default:
 yearly administration is a per-eligible-person cost, e.g. keeping an account)."""
 
@@ -104,13 +105,18 @@ def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], table
         raise DataError(f"{table}: {column}={row[column]!r} for {key!r} not one of {allowed}")
 
 
-def validate_instruments(meta: pd.DataFrame, instruments: Iterable[str]) -> pd.DataFrame:
-    """Check the instrument metadata table and return it indexed by instrument id.
+def validate_instruments(
+    meta: pd.DataFrame, instruments: Iterable[str], scenarios: Iterable[str]
+) -> pd.DataFrame:
+    """Check the instrument metadata table; return it with one row per (scenario, instrument).
 
-    ``instruments`` are the ids present in the tallies; each must have exactly one row.
-    Adds ``admin_cost_per_transaction_cents`` and ``admin_cost_per_year_cents`` (int64 EUR
-    cents) and fills ``admin_cost_per_year_basis`` with ``DEFAULT_ADMIN_YEAR_BASIS`` when the
-    column is absent (not when a value is missing: a missing value is an error).
+    ``instruments`` / ``scenarios`` are the ids in the tallies. Without a ``scenario`` column
+    each instrument has exactly one row that holds for every scenario; with one (e.g. S2
+    lowers administrative cost of existing instruments) every (scenario, instrument) pair
+    needs exactly one row. Adds ``admin_cost_per_transaction_cents`` and
+    ``admin_cost_per_year_cents`` (int64 EUR cents); ``admin_cost_per_year_basis`` is set to
+    ``DEFAULT_ADMIN_YEAR_BASIS`` when the column is absent (a missing value is an error).
+    Returned index: (``scenario``, ``instrument``), in tally order.
     """
     missing_cols = [c for c in INSTRUMENT_COLUMNS if c not in meta.columns]
     if missing_cols:
@@ -120,36 +126,45 @@ def validate_instruments(meta: pd.DataFrame, instruments: Iterable[str]) -> pd.D
     meta = meta.copy()
     if "admin_cost_per_year_basis" not in meta.columns:
         meta["admin_cost_per_year_basis"] = DEFAULT_ADMIN_YEAR_BASIS
-    for col in (*INSTRUMENT_COLUMNS, "admin_cost_per_year_basis"):
+    wanted, scen = list(instruments), list(scenarios)
+    if IT_INSTRUMENT in wanted:
+        raise DataError(f"instrument id {IT_INSTRUMENT!r} is reserved for scenario IT cost")
+    per_scenario = "scenario" in meta.columns
+    keys = ["scenario", "id"] if per_scenario else ["id"]
+    for col in (*INSTRUMENT_COLUMNS, "admin_cost_per_year_basis", *keys):
         if meta[col].isna().any():
             ids = list(meta.loc[meta[col].isna(), "id"])
             raise DataError(f"instrument table: column '{col}' has missing values for {ids}")
-    dup = meta["id"][meta["id"].duplicated()]
+    dup = meta.loc[meta.duplicated(keys), keys]
     if len(dup):
-        raise DataError(f"instrument table: duplicate ids {sorted(set(dup))}")
+        raise DataError(f"instrument table: duplicate rows for {dup.to_dict('records')[:3]}")
     _check_codes(meta, "funder", FUNDERS, "instrument table")
     _check_codes(meta, "competence", COMPETENCES, "instrument table")
     _check_codes(meta, "unit", UNITS, "instrument table")
     _check_codes(meta, "admin_cost_per_year_basis", ADMIN_YEAR_BASES, "instrument table")
-    wanted = list(instruments)
-    absent = [i for i in wanted if i not in set(meta["id"])]
+    if per_scenario:
+        full = meta.rename(columns={"id": "instrument"})
+    else:
+        full = meta.rename(columns={"id": "instrument"}).merge(
+            pd.DataFrame({"scenario": scen}), how="cross"
+        )
+    have = set(zip(full["scenario"], full["instrument"], strict=True))
+    absent = [(s, i) for s in scen for i in wanted if (s, i) not in have]
     if absent:
-        raise DataError(f"instrument table: no row for instruments {absent} found in the tallies")
-    if IT_INSTRUMENT in wanted:
-        raise DataError(f"instrument id {IT_INSTRUMENT!r} is reserved for scenario IT cost")
-    meta = meta.set_index("id").loc[wanted]
-    meta["admin_cost_per_transaction_cents"] = eur_to_cents(
-        meta["admin_cost_per_transaction_eur"], "instrument table: admin_cost_per_transaction_eur"
+        raise DataError(f"instrument table: no row for (scenario, instrument) {absent[:5]}")
+    index = pd.MultiIndex.from_product([scen, wanted], names=["scenario", "instrument"])
+    full = full.set_index(["scenario", "instrument"]).loc[index]
+    full["admin_cost_per_transaction_cents"] = eur_to_cents(
+        full["admin_cost_per_transaction_eur"], "instrument table: admin_cost_per_transaction_eur"
     )
-    meta["admin_cost_per_year_cents"] = eur_to_cents(
-        meta["admin_cost_per_year_eur"], "instrument table: admin_cost_per_year_eur"
+    full["admin_cost_per_year_cents"] = eur_to_cents(
+        full["admin_cost_per_year_eur"], "instrument table: admin_cost_per_year_eur"
     )
-    rate = meta["reimbursement_eur_per_hour"].astype("float64")
+    rate = full["reimbursement_eur_per_hour"].astype("float64")
     if not np.all(np.isfinite(rate)) or np.any(rate < 0):
         raise DataError(f"instrument table: reimbursement_eur_per_hour must be >= 0: {list(rate)}")
-    meta["reimbursement_eur_per_hour"] = rate
-    meta.index.name = "instrument"
-    return meta
+    full["reimbursement_eur_per_hour"] = rate
+    return full
 
 
 def validate_it_costs(
