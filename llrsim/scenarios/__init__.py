@@ -10,6 +10,19 @@
 - :func:`compile_scenarios`: compact arrays for the simulation kernel.
 """
 
+from llrsim.scenarios.compiled import CompiledScenarios, compile_scenarios
+from llrsim.scenarios.growth import GrowthPath, phase
 from llrsim.scenarios.scenario import Scenario, combine, load, names, parse, read
 
-__all__ = ["Scenario", "combine", "load", "names", "parse", "read"]
+__all__ = [
+    "CompiledScenarios",
+    "GrowthPath",
+    "Scenario",
+    "combine",
+    "compile_scenarios",
+    "load",
+    "names",
+    "parse",
+    "phase",
+    "read",
+]
