@@ -95,7 +95,7 @@ class Results:
         years); must be JSON-serialisable; stored with every export as given.
     assumptions:
         Costing parameters (health index, base year, discount and redemption rates);
-        default ``CostingAssumptions()`` (documented defaults).
+        default ``CostingAssumptions.shipped()`` (``data/parameters/costing.toml``).
     """
 
     def __init__(
@@ -129,7 +129,7 @@ class Results:
             self.manifest: dict[str, Any] = json.loads(json.dumps(dict(manifest or {})))
         except TypeError as exc:
             raise DataError(f"manifest is not JSON-serialisable: {exc}") from exc
-        self.assumptions = assumptions if assumptions is not None else CostingAssumptions()
+        self.assumptions = assumptions if assumptions is not None else CostingAssumptions.shipped()
         self._persons = person_frame(tallies)
         self._inst = instrument_frame(tallies)
         self._lines = cost_lines(self._inst, self.instrument_costs, self.it_costs)

@@ -205,3 +205,10 @@ def test_assumptions_read_from_a_parameter_set_and_ranges_are_enforced():
     with pytest.raises(ParameterError, match="unknown parameter"):
         CostingAssumptions.from_parameters(ParameterSet({}))
     assert math.isclose(CostingAssumptions().discount_rate, 0.03)
+
+
+def test_shipped_costing_parameters_are_read():
+    a = CostingAssumptions.shipped()
+    assert 0.0 <= a.health_index_growth <= 0.05
+    assert a.base_year is not None
+    assert 0.0 <= a.redemption_rate <= 1.0

@@ -1,9 +1,10 @@
 """Costing assumptions: health-index growth, price base year, discount rate, redemption rate.
 
 These are parameters with ranges. The shipped values live in ``data/parameters/costing.toml``
-(owned by the parameter files; read with ``CostingAssumptions.from_parameters``) under the
-names in ``PARAMETER_NAMES``. Until that file exists the defaults below are used; each is an
-assumption, stated with its range.
+under the names in ``PARAMETER_NAMES``: ``CostingAssumptions.shipped()`` reads them (what a
+``Results`` uses unless given other assumptions); ``from_parameters`` reads any
+``ParameterSet`` (e.g. a Monte Carlo draw). The dataclass defaults mirror the shipped central
+values for use without a file (tests, notebooks); each is an assumption with a range.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from llrsim.errors import ParameterError
-from llrsim.parameters import ParameterSet
+from llrsim.parameters import ParameterSet, load_parameters
 
 PARAMETER_NAMES: dict[str, str] = {
     "health_index_growth": "health_index.growth",
@@ -69,6 +70,11 @@ class CostingAssumptions:
             value = params.value(name)
             values[field] = int(value) if field == "base_year" else float(value)
         return cls(**values)
+
+    @classmethod
+    def shipped(cls) -> CostingAssumptions:
+        """The central values of the shipped ``data/parameters/costing.toml``."""
+        return cls.from_parameters(load_parameters("costing"))
 
     def as_dict(self) -> dict[str, float | int | None]:
         """Plain dict (for the run manifest and the README sheet)."""
