@@ -1,0 +1,488 @@
+"""Yearly demography and labour market of one person: the Numba step the engine calls.
+
+Time convention
+---------------
+A :class:`~llrsim.population.population.Population` of ``year = Y0`` holds each person's
+state *during* Y0 (age on 1 January of Y0). One step for simulated year ``y`` moves a
+person's state from year ``y - 1`` to year ``y``; so a projection or a policy run over
+``years = range(Y0 + 1, ...)`` calls the step with ``y = Y0 + 1`` first, and after the step
+the arrays hold the state the policy rules of year ``y`` should see. Within one step, in
+this order:
+
+1. **death** during ``y - 1`` at age ``a`` (q_x of sex and age, Belgium 2018 life table,
+   Gompertz-smoothed below 40, times ``(1 - r)^(y - 2018)``, r = mortality improvement);
+2. **emigration** hazard (0 by default: migration enters as a net flow of entrants);
+3. **ageing** to ``a + 1``; past the upper age 67 the person leaves the model (aged out);
+4. **retirement**: at the statutory pension age of year ``y`` (65 up to 2024, 66 from 2025,
+   67 from 2030) for certain; from 60 by the early-retirement hazard (students excepted);
+   RETIRED is absorbing;
+5. otherwise the **labour-status transition** (Markov row of sex × age band × education ×
+   status, :mod:`llrsim.population.transitions`), and a **job-to-job move** for employees
+   who stay employees; a new job draws sector, employer size (and, coming from outside
+   employment, wage and fte); leaving employment clears them; wages of stayers grow;
+6. **durations**: experience +1 for a year employed in ``y - 1``; unemployment months
+   +12 for a continuing spell, ``transitions.new_spell_months`` (6) for a new one, 0
+   otherwise.
+
+Education is the person's *final* attainment: entrants at 18 carry the level their cohort
+reaches (young-cohort distribution of the base population), so leaving study does not
+change it (no education upgrade is simulated).
+
+Every draw comes from the keyed generator with the person-year prefix ``pykey`` and the
+streams of :mod:`llrsim.engine.streams`, so a person's demographic life depends only on
+(seed, person id, year, own state) — never on other persons, threads, chunks or scenarios.
+
+Engine API
+----------
+Tables: ``tb = demography_tables(start_year, end_year, params=None, base=None)`` returns a
+:class:`DemographyTables` NamedTuple of numpy arrays (one numba type, pass it through).
+
+Register form (state in local variables, fastest; what ``llrsim.engine.kernel`` uses)::
+
+    (event, age, status, sector, size, exp, wage, fte, um, job_changed) = demography_step(
+        pykey, year, entry_year, age, sex, edu, status, sector, size, exp, wage, fte, um, tb)
+
+with ``pykey = rng.person_year_key(rng.person_key(seed, person_id), year)``; integers are
+int64, ``wage`` and ``fte`` float64. In-place form on :class:`PersonState` arrays::
+
+    event, job_changed = advance_person_year(i, year, seed, st, tb)
+
+``event`` is one of the ``EVENT_*`` codes below; ``in_model(event)`` tells whether the
+person counts in year ``y`` (policy rules apply); ``is_exit(event)`` whether she left the
+model this year (rights end: forfeit balances). ``job_changed`` is 1 when an employed
+person changed employer (employee → other employer, employee ↔ self-employed, private ↔
+public) — not for entering employment from outside.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from llrsim.engine import streams
+from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
+from llrsim.errors import DataError
+from llrsim.parameters import ParameterSet, load_parameters
+from llrsim.population.codes import Status
+from llrsim.population.population import Population
+from llrsim.population.transitions import (
+    N_BANDS,
+    N_EDU,
+    band_of_age,
+    calibrate_transitions,
+    reference_stocks,
+    stocks_from_population,
+)
+from llrsim.tables import load_table
+
+# --- event codes --------------------------------------------------------------------------
+EVENT_ALIVE = 0  #: in the model in year y (nothing special happened)
+EVENT_ENTERED = 1  #: entrant record, first year in the model (no transition applied)
+EVENT_RETIRED = 2  #: retired during the step, still in the model
+EVENT_DIED = 3  #: died during y - 1 → not in the model in y
+EVENT_EMIGRATED = 4  #: emigrated → not in the model in y
+EVENT_AGED_OUT = 5  #: passed the upper age 67 → not in the model in y
+EVENT_NOT_YET_ENTERED = 6  #: entrant record before its entry year (skip)
+EVENT_EXITED = 7  #: left the model in an earlier year (advance_person_year only)
+N_EVENTS = 8
+EVENT_NAMES = (
+    "alive",
+    "entered",
+    "retired",
+    "died",
+    "emigrated",
+    "aged_out",
+    "not_yet_entered",
+    "exited",
+)
+
+_PRIV, _PUB, _SELF = int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC), 2
+_U, _I, _S, _R = int(Status.JOBSEEKER), int(Status.INACTIVE), int(Status.STUDENT), 6
+N_SIZE = 6  #: codes.EmployerSize
+N_SECTOR = 8  #: codes.Sector
+
+# indices of DemographyTables.scalars
+SC_PART_TIME_FTE, SC_WAGE_GROWTH, SC_JOB_PREMIUM, SC_WAGE_SIGMA = 0, 1, 2, 3
+SC_EMIGRATION, SC_NEW_SPELL_MONTHS = 4, 5
+N_SCALARS = 6
+
+
+class DemographyTables(NamedTuple):
+    """Everything the demography step reads, as numpy arrays (built by demography_tables)."""
+
+    start_year: int  #: first simulated year; per-year tables are indexed ``year - start_year``
+    qx: np.ndarray  #: float64 [n_years, 2, 128]: P(death during y-1 at age a), by year, sex
+    pension_age: np.ndarray  #: int64 [n_years]: statutory pension age in year y
+    upper_age: int  #: oldest age in the model (67)
+    early_min_age: int  #: earliest early-retirement age (60)
+    early_hazard: np.ndarray  #: float64 [128]: early-retirement probability at age a (in y)
+    band: np.ndarray  #: int64 [128]: age band of age a
+    trans_cum: np.ndarray  #: float64 [2, 10, 3, 6, 6]: cumulative transition rows
+    job_change: np.ndarray  #: float64 [10]: job-to-job probability of a staying employee
+    job_cum: np.ndarray  #: float64 [3, 48]: cumulative P(sector * 6 + size | new job status)
+    entry_wage: np.ndarray  #: float64 [3]: median annual gross wage of a new job by education
+    part_time: np.ndarray  #: float64 [2]: P(part-time) of a new job by sex
+    scalars: np.ndarray  #: float64 [N_SCALARS]: see SC_* indices
+
+
+class PersonState(NamedTuple):
+    """Mutable per-person arrays for :func:`advance_person_year` (see :func:`person_state`)."""
+
+    person_id: np.ndarray  #: int64
+    age: np.ndarray  #: int8
+    sex: np.ndarray  #: int8
+    education: np.ndarray  #: int8
+    status: np.ndarray  #: int8
+    sector: np.ndarray  #: int8
+    employer_size: np.ndarray  #: int8
+    wage: np.ndarray  #: float32, EUR/year
+    fte: np.ndarray  #: float32
+    experience: np.ndarray  #: int8, years
+    unemployment_months: np.ndarray  #: int16
+    entry_year: np.ndarray  #: int16: first year in the model (base records: base year)
+    exit_year: np.ndarray  #: int16: year of exit (0 while in the model)
+    employer_changes: np.ndarray  #: int16: job-to-job moves so far
+
+
+def person_state(pop: Population, entry_year: np.ndarray | None = None) -> PersonState:
+    """Copies of a population's arrays as a :class:`PersonState` (base records: entry = year)."""
+    n = pop.n
+    ey = (
+        np.full(n, pop.year, dtype=np.int16)
+        if entry_year is None
+        else np.asarray(entry_year).astype(np.int16)
+    )
+    if ey.shape != (n,):
+        raise ValueError(f"entry_year has shape {ey.shape}, expected ({n},)")
+    return PersonState(
+        pop.person_id.copy(),
+        pop.age.copy(),
+        pop.sex.copy(),
+        pop.education.copy(),
+        pop.status.copy(),
+        pop.sector.copy(),
+        pop.employer_size.copy(),
+        pop.wage.copy(),
+        pop.fte.copy(),
+        pop.experience.copy(),
+        pop.unemployment_months.copy(),
+        ey,
+        np.zeros(n, dtype=np.int16),
+        np.zeros(n, dtype=np.int16),
+    )
+
+
+@njit(cache=True)
+def in_model(event: int) -> bool:
+    """True when the person counts in the year of the step (ALIVE, ENTERED, RETIRED)."""
+    return event <= EVENT_RETIRED
+
+
+@njit(cache=True)
+def is_exit(event: int) -> bool:
+    """True when the person left the model in this step (DIED, EMIGRATED, AGED_OUT)."""
+    return event >= EVENT_DIED and event <= EVENT_AGED_OUT
+
+
+@njit(cache=True)
+def demography_step(
+    pykey, year, entry_year, age, sex, edu, status, sector, size, exp, wage, fte, um, tb
+):  # fmt: skip
+    """Advance one person by one year (register form; see the module docstring).
+
+    Returns ``(event, age, status, sector, size, exp, wage, fte, um, job_changed)``.
+    """
+    if year < entry_year:
+        return EVENT_NOT_YET_ENTERED, age, status, sector, size, exp, wage, fte, um, 0
+    if year == entry_year:
+        return EVENT_ENTERED, age, status, sector, size, exp, wage, fte, um, 0
+    yi = year - tb.start_year
+    if yi < 0 or yi >= tb.pension_age.shape[0]:
+        raise ValueError("year outside the range of the demography tables")
+    # 1. death during y-1 at age a
+    if uniform_from_key(pykey, streams.MORTALITY, 0) < tb.qx[yi, sex, age]:
+        return EVENT_DIED, age, status, sector, size, exp, wage, fte, um, 0
+    # 2. emigration
+    emig = tb.scalars[SC_EMIGRATION]
+    if emig > 0.0 and uniform_from_key(pykey, streams.MIGRATION, 1) < emig:
+        return EVENT_EMIGRATED, age, status, sector, size, exp, wage, fte, um, 0
+    # 3. ageing
+    age = age + 1
+    if age > tb.upper_age:
+        return EVENT_AGED_OUT, age, status, sector, size, exp, wage, fte, um, 0
+    prev = status
+    was_employed = prev <= _SELF
+    if was_employed and exp < 127:
+        exp += 1
+    event = EVENT_ALIVE
+    job_changed = 0
+    # 4. retirement
+    if status != _R:
+        if age >= tb.pension_age[yi]:
+            status = _R
+        elif age >= tb.early_min_age and status != _S:
+            if uniform_from_key(pykey, streams.RETIREMENT, 0) < tb.early_hazard[age]:
+                status = _R
+        if status == _R:
+            event = EVENT_RETIRED
+            return event, age, status, 0, 0, exp, 0.0, 0.0, 0, 0
+    else:
+        return event, age, status, sector, size, exp, wage, fte, um, 0
+    # 5. labour-status transition
+    band = tb.band[age]
+    u = uniform_from_key(pykey, streams.LABOUR_TRANSITION, 0)
+    new = 0
+    while new < 5 and u >= tb.trans_cum[sex, band, edu, prev, new]:
+        new += 1
+    employed = new <= _SELF
+    if employed:
+        move = False
+        if was_employed:
+            if new != prev:
+                move = True
+            elif new != _SELF:
+                ujc = uniform_from_key(pykey, streams.JOB_CHANGE, 0)
+                move = ujc < tb.job_change[band]
+        if move or not was_employed:
+            us = uniform_from_key(pykey, streams.SECTOR, 0)
+            k = 0
+            while k < 47 and us >= tb.job_cum[new, k]:
+                k += 1
+            sector = k // N_SIZE
+            size = k % N_SIZE if new != _SELF else 0
+        if move:
+            job_changed = 1
+        if new == _SELF:
+            wage = 0.0
+            if not was_employed:
+                fte = 1.0
+        elif was_employed and prev != _SELF:
+            wage = wage * (1.0 + tb.scalars[SC_WAGE_GROWTH])
+            if move:
+                wage = wage * (1.0 + tb.scalars[SC_JOB_PREMIUM])
+        else:  # a new employee job from outside employment or from self-employment
+            u1 = uniform_from_key(pykey, streams.WAGE, 0)
+            u2 = uniform_from_key(pykey, streams.WAGE, 1)
+            z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+            wage = tb.entry_wage[edu] * np.exp(tb.scalars[SC_WAGE_SIGMA] * z)
+            if uniform_from_key(pykey, streams.WAGE, 2) < tb.part_time[sex]:
+                fte = tb.scalars[SC_PART_TIME_FTE]
+            else:
+                fte = 1.0
+        if not was_employed and new == _SELF:
+            fte = 1.0
+    else:
+        sector = 0
+        size = 0
+        wage = 0.0
+        fte = 0.0
+    # 6. unemployment duration
+    if new == _U:
+        if prev == _U:
+            um = min(um + 12, 32000)
+        else:
+            um = np.int64(tb.scalars[SC_NEW_SPELL_MONTHS])
+    else:
+        um = 0
+    return event, age, new, sector, size, exp, wage, fte, um, job_changed
+
+
+@njit(cache=True)
+def advance_person_year(i, year, seed, st, tb):
+    """Advance person ``i`` of the :class:`PersonState` ``st`` by one year, in place.
+
+    Returns ``(event, job_changed)``; on exit sets ``st.exit_year[i] = year``; on a job
+    change increments ``st.employer_changes[i]``.
+    """
+    if st.exit_year[i] != 0:
+        return EVENT_EXITED, 0
+    pykey = person_year_key(person_key(seed, st.person_id[i]), year)
+    event, age, status, sector, size, exp, wage, fte, um, jc = demography_step(
+        pykey,
+        np.int64(year),
+        np.int64(st.entry_year[i]),
+        np.int64(st.age[i]),
+        np.int64(st.sex[i]),
+        np.int64(st.education[i]),
+        np.int64(st.status[i]),
+        np.int64(st.sector[i]),
+        np.int64(st.employer_size[i]),
+        np.int64(st.experience[i]),
+        np.float64(st.wage[i]),
+        np.float64(st.fte[i]),
+        np.int64(st.unemployment_months[i]),
+        tb,
+    )
+    if is_exit(event):
+        st.exit_year[i] = year
+        return event, 0
+    st.age[i] = age
+    st.status[i] = status
+    st.sector[i] = sector
+    st.employer_size[i] = size
+    st.experience[i] = exp
+    st.wage[i] = wage
+    st.fte[i] = fte
+    st.unemployment_months[i] = um
+    if jc:
+        st.employer_changes[i] += 1
+    return event, jc
+
+
+# --- building the tables --------------------------------------------------------------------
+
+
+def _pension_ages(start_year: int, end_year: int) -> np.ndarray:
+    frame = load_table("dynamics/pension_age").frame.sort_values("from_year")
+    out = np.empty(end_year - start_year + 1, dtype=np.int64)
+    for j, y in enumerate(range(start_year, end_year + 1)):
+        rows = frame[frame["from_year"] <= y]
+        if rows.empty:
+            raise DataError(f"data/dynamics/pension_age.csv: no pension age for year {y}")
+        out[j] = int(rows["pension_age"].iloc[-1])
+    return out
+
+
+def _job_allocation(base: Population | None) -> np.ndarray:
+    """P(sector, size | status) for statuses 0-2 as [3, 48] (from base employed records)."""
+    probs = np.zeros((3, N_SECTOR * N_SIZE))
+    ref = load_table("dynamics/job_allocation").frame
+    for k in range(3):
+        if base is not None:
+            m = base.status == k
+            if base.weight[m].sum() > 0:
+                cell = base.sector[m].astype(np.int64) * N_SIZE + base.employer_size[m]
+                probs[k] = np.bincount(
+                    cell, weights=base.weight[m].astype(float), minlength=N_SECTOR * N_SIZE
+                )
+                if k == _SELF:  # the self-employed have no employer size
+                    grid = probs[k].reshape(N_SECTOR, N_SIZE)
+                    grid[:, 0] = grid.sum(axis=1)
+                    grid[:, 1:] = 0.0
+                probs[k] /= probs[k].sum()
+                continue
+        rows = ref[ref["status"] == k]
+        probs[k, rows["sector"].to_numpy() * N_SIZE + rows["employer_size"].to_numpy()] = rows[
+            "share"
+        ].to_numpy()
+    return probs
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cw = np.cumsum(weights[order].astype(float))
+    return float(values[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+def demography_tables(
+    start_year: int,
+    end_year: int,
+    params: ParameterSet | None = None,
+    base: Population | None = None,
+) -> DemographyTables:
+    """Build the tables of the demography step for simulated years ``start_year..end_year``.
+
+    ``params`` defaults to ``data/parameters/demography.toml``. With a ``base`` population
+    the transition matrices are calibrated to its stocks, and new jobs draw sector × size,
+    entry wages (weighted median wage of employees aged 18-29 by education) and part-time
+    shares from it; without one, from the reference tables (``data/dynamics/``).
+    """
+    if end_year < start_year:
+        raise ValueError(f"end_year {end_year} before start_year {start_year}")
+    p = params if params is not None else load_parameters("demography")
+    years = np.arange(start_year, end_year + 1)
+    mort = load_table("dynamics/mortality_qx_2018").frame
+    qx = np.zeros((years.size, 2, 128))
+    base_qx = np.zeros((2, 128))
+    ages = mort["age"].to_numpy()
+    base_qx[0, ages] = mort["qx_men"].to_numpy()
+    base_qx[1, ages] = mort["qx_women"].to_numpy()
+    r = p.value("mortality.improvement_rate")
+    t0 = int(p.value("mortality.table_year"))
+    for j, y in enumerate(years):
+        # the step of year y applies the risk of dying during y - 1
+        qx[j] = base_qx * (1.0 - r) ** (y - 1 - t0)
+    early = np.zeros(128)
+    er = load_table("dynamics/early_retirement").frame
+    early[er["age"].to_numpy()] = np.minimum(
+        er["hazard"].to_numpy() * p.value("retirement.early_hazard_scale"), 1.0
+    )
+    stocks = stocks_from_population(base) if base is not None else reference_stocks()
+    P, _ = calibrate_transitions(stocks, p)
+    cum = np.cumsum(P, axis=-1)
+    cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
+    jc = load_table("dynamics/transition_risk_age").frame["job_change"].to_numpy()
+    job_change = np.minimum(jc * p.value("transitions.job_change_scale"), 1.0)
+    job_cum = np.cumsum(_job_allocation(base), axis=-1)
+    job_cum[:, -1] = 2.0
+    if base is not None:
+        emp = (base.status <= _PUB) & (base.wage > 0)
+        young = emp & (base.age <= 29)
+        entry_wage = np.zeros(N_EDU)
+        for e in range(N_EDU):
+            m = young & (base.education == e)
+            if not m.any():
+                m = emp & (base.education == e)
+            if not m.any():
+                raise DataError(f"base population has no paid employees with education {e}")
+            entry_wage[e] = _weighted_median(base.wage[m].astype(float), base.weight[m])
+        part_time = np.zeros(2)
+        pt_fte = []
+        for s in (0, 1):
+            m = (base.status <= _SELF) & (base.sex == s) & (base.fte > 0)
+            w = base.weight[m].astype(float)
+            pt = base.fte[m] < 0.999
+            part_time[s] = float((w * pt).sum() / w.sum()) if w.sum() > 0 else 0.0
+            pt_fte.append((base.fte[m][pt] * w[pt]).sum() / max(w[pt].sum(), 1.0))
+        part_time_fte = float(np.mean(pt_fte)) if part_time.sum() > 0 else 1.0
+    else:
+        ratio = np.array([p.value(f"wage.education_ratio_{x}") for x in ("low", "medium", "high")])
+        entry_wage = (
+            12.0 * p.value("wage.reference_monthly") * ratio * p.value("wage.entry_discount")
+        )
+        part_time = np.array(
+            [p.value("fte.part_time_share_men"), p.value("fte.part_time_share_women")]
+        )
+        part_time_fte = p.value("fte.part_time_fte")
+    scalars = np.zeros(N_SCALARS)
+    scalars[SC_PART_TIME_FTE] = part_time_fte
+    scalars[SC_WAGE_GROWTH] = p.value("wage.growth")
+    scalars[SC_JOB_PREMIUM] = p.value("wage.job_change_premium")
+    scalars[SC_WAGE_SIGMA] = p.value("wage.entry_sigma")
+    scalars[SC_EMIGRATION] = p.value("migration.emigration_rate")
+    scalars[SC_NEW_SPELL_MONTHS] = p.value("transitions.new_spell_months")
+    if N_BANDS != job_change.shape[0]:
+        raise DataError("data/dynamics/transition_risk_age.csv: one row per age band needed")
+    return DemographyTables(
+        start_year=int(start_year),
+        qx=qx,
+        pension_age=_pension_ages(start_year, end_year),
+        upper_age=int(p.value("retirement.upper_age")),
+        early_min_age=int(p.value("retirement.early_min_age")),
+        early_hazard=early,
+        band=band_of_age(),
+        trans_cum=np.ascontiguousarray(cum),
+        job_change=job_change.astype(np.float64),
+        job_cum=np.ascontiguousarray(job_cum),
+        entry_wage=entry_wage.astype(np.float64),
+        part_time=part_time.astype(np.float64),
+        scalars=scalars,
+    )
+
+
+def mean_retirement_age(tb: DemographyTables, year_index: int = 0) -> float:
+    """Mean age at retirement of a group not retired at the early minimum age (plausibility).
+
+    Uses the early-retirement hazards and the statutory age of the given year index,
+    ignoring mortality; compare with the Belgian effective average of 61.8 (2018).
+    """
+    alive, mean = 1.0, 0.0
+    for a in range(tb.early_min_age, 128):
+        if a >= tb.pension_age[year_index]:
+            return mean + alive * a
+        h = tb.early_hazard[a]
+        mean += alive * h * a
+        alive *= 1.0 - h
+    return mean
