@@ -12,6 +12,7 @@
 
 from llrsim.scenarios.compiled import CompiledScenarios, compile_scenarios
 from llrsim.scenarios.growth import GrowthPath, phase
+from llrsim.scenarios.inventory import inventory, plot_inventory
 from llrsim.scenarios.scenario import Scenario, combine, load, names, parse, read
 
 __all__ = [
@@ -20,9 +21,11 @@ __all__ = [
     "Scenario",
     "combine",
     "compile_scenarios",
+    "inventory",
     "load",
     "names",
     "parse",
     "phase",
+    "plot_inventory",
     "read",
 ]
