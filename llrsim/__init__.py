@@ -10,4 +10,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+from llrsim.population.synthesize import synthesize
+
+__all__ = ["__version__", "synthesize"]

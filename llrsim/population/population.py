@@ -8,8 +8,13 @@ columns and their dtypes are fixed by :data:`SCHEMA`; categorical codes are defi
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Column name -> (numpy dtype, unit or meaning). Order is the on-disk order.
 SCHEMA: dict[str, tuple[str, str]] = {
@@ -84,6 +89,49 @@ class Population:
 
     def __len__(self) -> int:
         return self.n
+
+    def validate(self) -> pd.DataFrame:
+        """Every target of ``data/population`` against this population, one row per target.
+
+        Columns: target, kind (share / count / amount), value (sourced or labelled), synthetic,
+        abs_error, rel_error, tolerance (1 percentage point for shares, 1 % otherwise),
+        within_tolerance, calibrated (imposed by the synthesis) and basis, source.
+        """
+        from llrsim.population.validation import validate
+
+        return validate(self)
+
+    def in_group(self, name: str) -> np.ndarray:
+        """Boolean membership of every record in target group ``name`` (see ``groups``)."""
+        from llrsim.population import groups
+
+        return groups.membership(self, [name])[name]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A DataFrame with one column per SCHEMA field (dtypes kept, ``attrs['year']`` set)."""
+        from llrsim.population.io import to_pandas
+
+        return to_pandas(self)
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write to Parquet; :meth:`read_parquet` gives back an identical population."""
+        from llrsim.population.io import to_parquet
+
+        return to_parquet(self, path)
+
+    @classmethod
+    def read_parquet(cls, path: str | Path) -> Population:
+        """Read a Parquet file, refusing bad schemas or values with a ``DataError``."""
+        from llrsim.population.io import read_parquet
+
+        return read_parquet(path)
+
+    def equals(self, other: Population) -> bool:
+        """True when year and every column are identical (values and dtypes)."""
+        return self.year == other.year and all(
+            a.dtype == b.dtype and np.array_equal(a, b)
+            for a, b in zip(self.columns().values(), other.columns().values(), strict=True)
+        )
 
 
 assert [f.name for f in fields(Population)][1:] == list(SCHEMA), "SCHEMA and fields disagree"
