@@ -156,6 +156,11 @@ class Results:
         b = self.base_year if base_year is None else int(base_year)
         return health_index_path(self.years, self.assumptions.health_index_growth, b)
 
+    def in_run_order(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` sorted by its label columns in run order (scenarios as asked, funders
+        as ``FUNDERS``, ...); used for wide tables built from the tidy ones."""
+        return _checked(frame, "table", self._order)
+
     def default_baseline(self) -> str:
         """``"S0"`` when the run has it, else the first scenario (recorded in exports)."""
         return "S0" if "S0" in self.scenarios else self.scenarios[0]

@@ -175,17 +175,17 @@ def write_csv(res: Results, directory: Path, baseline: str | None = None) -> Pat
 
 
 def _year_columns(
-    frame: pd.DataFrame, rows: list[str], value: str, unit: str, years: list[int]
+    res: Results, frame: pd.DataFrame, rows: list[str], value: str, unit: str
 ) -> pd.DataFrame:
     """Multi-year budget layout: one row per ``rows`` combination, one column per year
     (header ``"<year> (<unit>)"``) and a total column. Absent combinations cost 0."""
     wide = frame.pivot_table(
         index=rows, columns="year", values=value, aggfunc="sum", fill_value=0.0
     )
-    wide = wide.reindex(columns=years, fill_value=0.0)
+    wide = wide.reindex(columns=res.years, fill_value=0.0)
     wide["total"] = wide.sum(axis=1)
     wide.columns = [f"{c} ({unit})" for c in wide.columns]
-    return wide.reset_index()
+    return res.in_run_order(wide.reset_index())
 
 
 def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.DataFrame]:
@@ -193,7 +193,6 @@ def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.Data
     tables = standard_tables(res, baseline)
     b = res.default_baseline() if baseline is None else baseline
     manifest = export_manifest(res, baseline, list(tables))
-    years = res.years
     fund = tables["cost_by_funder"]
     sheets: dict[str, pd.DataFrame] = {}
     readme = [
@@ -205,6 +204,7 @@ def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.Data
         ("counts", "persons per year (weighted); summed over years = person-years"),
         ("target groups", "overlap; 'all' is everybody: never add groups up"),
         ("empty ratio cells", "undefined (zero denominator); the *_note column says why"),
+        ("budget totals", "total cost per scenario (all funders and components); years as columns"),
         ("budget nominal", "multi-year budget by scenario, funder, component; years as columns"),
         ("budget constant", f"the same in constant prices of {res.base_year} (health index)"),
         ("budget by instrument", "nominal, by instrument, funder, competence and component"),
@@ -219,29 +219,26 @@ def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.Data
         ],
         columns=["key", "value"],
     )
-    sheets["budget nominal"] = _year_columns(
-        fund, ["scenario", "funder", "component"], "cost_eur", "EUR, nominal", years
-    )
+    total = res.cost(["scenario", "year"])
+    sheets["budget totals"] = _year_columns(res, total, ["scenario"], "cost_eur", "EUR, nominal")
+    rows = ["scenario", "funder", "component"]
+    sheets["budget nominal"] = _year_columns(res, fund, rows, "cost_eur", "EUR, nominal")
     sheets["budget constant"] = _year_columns(
-        fund,
-        ["scenario", "funder", "component"],
-        "cost_eur_constant",
-        f"EUR, {res.base_year} prices",
-        years,
+        res, fund, rows, "cost_eur_constant", f"EUR, {res.base_year} prices"
     )
     sheets["budget by instrument"] = _year_columns(
+        res,
         tables["cost_by_instrument"],
         ["scenario", "instrument", "funder", "competence", "component"],
         "cost_eur",
         "EUR, nominal",
-        years,
     )
     sheets["budget by competence"] = _year_columns(
+        res,
         tables["cost_by_competence"],
         ["scenario", "competence", "funder"],
         "cost_eur",
         "EUR, nominal",
-        years,
     )
     for name in (
         "takeup",

@@ -73,7 +73,7 @@ def _budget_wide(res: Results, table: pd.DataFrame) -> pd.DataFrame:
     wide["total"] = wide.sum(axis=1)
     wide = wide / 1e6
     wide.columns = [f"{c} (M EUR, nominal)" for c in wide.columns]
-    return wide.reset_index()
+    return res.in_run_order(wide.reset_index())
 
 
 def render_report(

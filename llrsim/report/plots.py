@@ -62,6 +62,7 @@ class ResultsPlots:
                     bottom = bottom + vals
             ax.set_title(scen)
             ax.set_xlabel("year")
+            ax.set_xticks(years, [str(y) for y in years], rotation=90 if len(years) > 6 else 0)
         axes[0].set_ylabel(f"cost (million EUR, {unit})")
         handles, labels = {}, {}
         for ax in axes:
@@ -107,6 +108,7 @@ class ResultsPlots:
             sub = table.loc[table["scenario"] == scen].dropna(subset=["matthew_ratio"])
             ax.plot(sub["year"], sub["matthew_ratio"].astype("float64"), marker="o", label=scen)
         ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xticks(res.years, [str(y) for y in res.years])
         ax.set_xlabel("year")
         ax.set_ylabel("participation ratio high / low educated (ratio)")
         ax.set_title("Matthew effect")
