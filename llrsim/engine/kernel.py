@@ -2,7 +2,7 @@
 
 For each person (chunks of persons run in parallel) and each simulated year:
 
-1. demography once (:func:`llrsim.population.dynamics.advance_person_year`): ageing, death,
+1. demography once (:func:`llrsim.population.dynamics.demography_step`): ageing, death,
    retirement, labour-status transition, job change — shared by all scenarios;
 2. the person's target groups, baseline participation probability ``p0`` and training
    episode (kind, minutes, course fee), all from keyed draws, so the same in every scenario;
@@ -34,7 +34,9 @@ from llrsim.engine.mechanisms import (
     HOURS_PER_DAY,
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
+    KIND_EXCHANGE,
     KIND_GUIDANCE,
+    KIND_LEAVE,
     KIND_MONEY,
     KIND_OBLIGATION,
     KIND_SUBSIDY,
@@ -44,18 +46,22 @@ from llrsim.engine.mechanisms import (
     N_Q,
     P_VARS,
     Q_ACCRUAL,
+    Q_ALLOWANCE_MONTH,
     Q_AWARENESS,
     Q_BASIC_SKILLS_FREE,
     Q_CAP,
     Q_DAYS_10_19,
     Q_DAYS_20_PLUS,
     Q_EXCHANGE_CENTS_PER_HOUR,
+    Q_EXCHANGE_MAX_MINUTES,
     Q_EXCHANGE_PARTNER,
     Q_EXPIRY_YEARS,
     Q_FORFEIT_INACTIVE,
     Q_FRICTION,
     Q_KEY,
+    Q_MAX_MONTHS,
     Q_MAX_PER_USE,
+    Q_MIN_MINUTES,
     Q_N_PER_PERIOD,
     Q_NEW_RIGHT,
     Q_OWN_CONTRIB,
@@ -98,6 +104,7 @@ from llrsim.engine.mechanisms import (
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
+from llrsim.population.dynamics import demography_step, in_model
 from llrsim.predicates import matches
 
 N_PV = len(P_VARS)
@@ -200,7 +207,7 @@ def _add_tallies(tp, ti, s, y, gmask, n_groups, loc_p, loc_i, touched, w):
 @nb.njit(cache=True)
 def _run_chunk(
     lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demography, demo_tables, group_preds, kind, active, elig, q, coef, tp, ti,
+    demo_tables, group_preds, kind, active, elig, q, coef, tp, ti,
 ):  # fmt: skip
     n_s = active.shape[0]
     n_i = kind.shape[0]
@@ -230,16 +237,19 @@ def _run_chunk(
         bal[:, :, :] = 0
         guid_start[:, :] = -(1 << 20)
         guid_count[:, :] = 0
+        gmask_last = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
         for y in range(n_years):
             year = year0 + y
             if entry_year[i] > year:
                 continue
             pykey = person_year_key(pkey, year)
-            alive, age, status, sector, size, exp, wg, ft, um = demography(
-                pykey, year, age, sex, edu, status, sector, size, exp, wg, ft, um, demo_tables
-            )
-            gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
-            if not alive:
+            event, age, status, sector, size, exp, wg, ft, um, _jc = demography_step(
+                pykey, year, entry_year[i], age, sex, edu, status, sector, size, exp, wg, ft, um,
+                demo_tables,
+            )  # fmt: skip
+            if not in_model(event):
+                # rights end at exit: tallied under the groups of the last year in the model
+                gmask = gmask_last
                 for s in range(n_s):
                     loc_p[:] = 0
                     loc_i[:, :] = 0
@@ -253,6 +263,8 @@ def _run_chunk(
                                 touched[j] = True
                     _add_tallies(tp, ti, s, y, gmask, n_g, loc_p, loc_i, touched, w)
                 break
+            gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+            gmask_last = gmask
             employee = status == _EMP_PRIV or status == _EMP_PUB
             p0 = participation_probability(coef, age, sex, edu, status, size)
             u = uniform_from_key(pykey, PARTICIPATION, 0)
@@ -340,12 +352,17 @@ def _run_chunk(
                         if not el[j]:
                             continue
                         k = kind[j]
-                        if k == KIND_GUIDANCE:
+                        if k == KIND_GUIDANCE or k == KIND_EXCHANGE:
                             continue
                         qv = q[s, y, j]
                         if (np.int64(qv[Q_TYPES_MASK]) & ekind) == 0:
                             continue
-                        if k == KIND_TIME and not employee:
+                        if (k == KIND_TIME or k == KIND_LEAVE) and not employee:
+                            continue
+                        if k == KIND_LEAVE and (
+                            minutes < qv[Q_MIN_MINUTES]
+                            or guid_count[s, j] >= np.int64(qv[Q_MAX_MONTHS])
+                        ):
                             continue
                         pt = _takeup_probability(qv, sex, edu, size)
                         if uniform_from_key(pykey, TAKEUP_BASE, np.int64(qv[Q_KEY])) >= pt:
@@ -368,6 +385,9 @@ def _run_chunk(
                                 pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
                                 short = want - take
                                 need_min = np.int64(np.ceil(short * 60.0 / rate))
+                                max_min = np.int64(qv[Q_EXCHANGE_MAX_MINUTES])
+                                if max_min >= 0:
+                                    need_min = min(need_min, max_min)
                                 mins = _spend_fifo(bal, s, partner, y, pexp, need_min)
                                 if mins > 0:
                                     cents = np.int64(mins * rate // 60.0)
@@ -434,6 +454,11 @@ def _run_chunk(
                                     hw = _hourly_wage_cents(wg, ft, -1.0)
                                     loc_i[j, W_EMPLOYER] += np.int64(mins * hw // 60.0)
                                     used = True
+                        elif k == KIND_LEAVE:
+                            months = min(12, np.int64(qv[Q_MAX_MONTHS]) - guid_count[s, j])
+                            guid_count[s, j] += months
+                            loc_i[j, W_PUBLIC] += months * np.int64(qv[Q_ALLOWANCE_MONTH])
+                            used = True
                         if used:
                             loc_i[j, W_USERS] = 1
                             loc_i[j, W_TRANSACTIONS] += 1
@@ -496,7 +521,7 @@ def _run_chunk(
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
     seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demography, demo_tables, group_preds, kind, active, elig, q, coef, n_chunks,
+    demo_tables, group_preds, kind, active, elig, q, coef, n_chunks,
 ):  # fmt: skip
     """Run the whole simulation; returns integer tallies ``(tp, ti)`` summed over chunks.
 
@@ -514,7 +539,7 @@ def policy_kernel(
         if lo < hi:
             _run_chunk(
                 lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
-                unemp, demography, demo_tables, group_preds, kind, active, elig, q, coef,
+                unemp, demo_tables, group_preds, kind, active, elig, q, coef,
                 tp_c[c], ti_c[c],
             )  # fmt: skip
     return tp_c.sum(axis=0), ti_c.sum(axis=0)

@@ -27,6 +27,12 @@ Mechanisms (Flemish examples):
   ``Q_MAX_PER_USE`` per use; the employer pays the rest.
 - ``KIND_OBLIGATION`` — employer training obligation (federal *individueel opleidingsrecht*):
   days per FTE by firm size; the employer pays the wage during training; no public cost.
+- ``KIND_LEAVE`` — allowance during training leave (*Vlaams opleidingskrediet*,
+  *tijdskrediet motief opleiding*): ``Q_ALLOWANCE_MONTH`` cents a month for a year of
+  leave, up to ``Q_MAX_MONTHS`` over the career, for courses of ``Q_MIN_MINUTES`` or more.
+- ``KIND_EXCHANGE`` — the rule that lets a money account convert time (S6). Its row holds
+  the administrative metadata; the conversion itself is carried out on the money account
+  (``Q_EXCHANGE_PARTNER``, ``Q_EXCHANGE_CENTS_PER_HOUR``, ``Q_EXCHANGE_MAX_MINUTES``).
 
 Exchange (S6): a money account with ``Q_EXCHANGE_PARTNER >= 0`` may convert minutes of that
 time account into cents at ``Q_EXCHANGE_CENTS_PER_HOUR`` when its own balance does not cover
@@ -41,6 +47,8 @@ KIND_VOUCHER = 3
 KIND_GUIDANCE = 4
 KIND_SUBSIDY = 5
 KIND_OBLIGATION = 6
+KIND_LEAVE = 7
+KIND_EXCHANGE = 8
 
 KIND_NAMES = {
     KIND_MONEY: "money_account",
@@ -49,6 +57,8 @@ KIND_NAMES = {
     KIND_GUIDANCE: "guidance_voucher",
     KIND_SUBSIDY: "employer_subsidy",
     KIND_OBLIGATION: "employer_obligation",
+    KIND_LEAVE: "leave_allowance",
+    KIND_EXCHANGE: "exchange",
 }
 #: kinds that hold a balance (and so a ledger)
 BALANCE_KINDS = (KIND_MONEY, KIND_TIME)
@@ -86,6 +96,10 @@ Q_FIELDS: tuple[str, ...] = (
     "key",  # stable key of the instrument for its take-up draws (crc32 of its id)
     "forfeit_inactive",  # 1: balance forfeited (counted as expired) while not in force
     "second_share",  # guidance: probability of using the next cheque in the same year
+    "exchange_max_minutes",  # money account: minutes convertible per year; < 0: no limit
+    "allowance_month",  # leave: allowance, cents per month
+    "max_months",  # leave: months per career
+    "min_minutes",  # leave: minimum course length, minutes per year
 )
 (
     Q_ACCRUAL,
@@ -119,6 +133,10 @@ Q_FIELDS: tuple[str, ...] = (
     Q_KEY,
     Q_FORFEIT_INACTIVE,
     Q_SECOND_SHARE,
+    Q_EXCHANGE_MAX_MINUTES,
+    Q_ALLOWANCE_MONTH,
+    Q_MAX_MONTHS,
+    Q_MIN_MINUTES,
 ) = range(len(Q_FIELDS))
 N_Q = len(Q_FIELDS)
 

@@ -1,0 +1,73 @@
+"""The kernel plan: every scenario's instruments as compact arrays, per simulated year.
+
+A :class:`KernelPlan` is what the policy kernel reads: for ``S`` scenarios, ``Y`` years and
+the union of ``I`` instruments, the mechanism of each instrument (``kind``), whether it is in
+force (``active[s, y, i]``), its compiled eligibility predicate (``elig[s, y, i, :]``) and its
+parameter vector (``q[s, y, i, :]``, layout in :mod:`llrsim.engine.mechanisms`, money in
+cents, time in minutes, nominal). Plans are built from scenarios by
+:func:`llrsim.engine.build.build_plan`; tests may build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from llrsim.engine import mechanisms as m
+from llrsim.predicates import P_LEN
+
+
+@dataclass
+class KernelPlan:
+    """Arrays of the scenarios for the kernel, plus the labels and metadata around them."""
+
+    scenarios: list[str]
+    years: list[int]
+    instruments: list[str]
+    kind: np.ndarray  # (I,) int64, mechanisms.KIND_*
+    active: np.ndarray  # (S, Y, I) bool
+    elig: np.ndarray  # (S, Y, I, P_LEN) int64
+    q: np.ndarray  # (S, Y, I, N_Q) float64
+    units: list[str]  # (I,) "cent" | "minute"
+    metadata: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per instrument
+    it_costs: pd.DataFrame | None = None  # scenario, year, it_one_off_eur, it_yearly_eur
+
+    def __post_init__(self) -> None:
+        s, y, i = len(self.scenarios), len(self.years), len(self.instruments)
+        checks = {
+            "kind": (self.kind, (i,), np.int64),
+            "active": (self.active, (s, y, i), np.bool_),
+            "elig": (self.elig, (s, y, i, P_LEN), np.int64),
+            "q": (self.q, (s, y, i, m.N_Q), np.float64),
+        }
+        for name, (arr, shape, dtype) in checks.items():
+            if arr.shape != shape or arr.dtype != dtype:
+                raise ValueError(
+                    f"KernelPlan.{name}: shape {arr.shape} dtype {arr.dtype}, expected "
+                    f"{shape} {np.dtype(dtype)}"
+                )
+        if len(self.units) != i:
+            raise ValueError("KernelPlan.units: one unit per instrument")
+        if not np.isfinite(self.q).all():
+            raise ValueError("KernelPlan.q holds a NaN or infinite parameter")
+        bad = (self.q[..., m.Q_EXPIRY_YEARS] >= m.MAX_VINTAGES) | (
+            self.q[..., m.Q_EXPIRY_YEARS] < 0
+        )
+        if bad.any():
+            raise ValueError(f"expiry_years must lie in [0, {m.MAX_VINTAGES - 1}]")
+        years = np.asarray(self.years)
+        if len(years) == 0 or np.any(np.diff(years) != 1):
+            raise ValueError(f"years must be consecutive and increasing, got {self.years}")
+
+
+def empty_q(n_scenarios: int, n_years: int, n_instruments: int) -> np.ndarray:
+    """A parameter array with neutral defaults: no cap, no maximum, no exchange partner."""
+    q = np.zeros((n_scenarios, n_years, n_instruments, m.N_Q), dtype=np.float64)
+    q[..., m.Q_CAP] = -1.0
+    q[..., m.Q_MAX_PER_USE] = -1.0
+    q[..., m.Q_WAGE_CEILING_MONTH] = -1.0
+    q[..., m.Q_EXCHANGE_PARTNER] = -1.0
+    q[..., m.Q_EXCHANGE_MAX_MINUTES] = -1.0
+    return q
