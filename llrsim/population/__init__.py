@@ -1,8 +1,10 @@
 """Synthetic population of the Flemish Region and its yearly dynamics.
 
-``synthesize``, ``project`` and ``groups`` are loaded on first use: ``llrsim.predicates``
-imports the integer codes of this package, and the group registry imports the predicates,
-so eager imports here would be circular (and would slow down ``import llrsim``).
+``synthesize`` and ``groups`` are imported eagerly: neither imports ``llrsim.predicates`` at
+module level (``llrsim.predicates`` imports the integer codes of this package, so that would
+be circular). An eager ``from ... import synthesize`` also matters because the function has
+the name of its module: the binding made here, after the submodule is loaded, is the one that
+stays. ``project`` (which pulls in the Numba engine) is loaded on first use.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from llrsim.population import groups
 from llrsim.population.population import SCHEMA, Population
+from llrsim.population.synthesize import synthesize
 
 _LAZY = {
-    "synthesize": ("llrsim.population.synthesize", "synthesize"),
     "project": ("llrsim.population.project", "project"),
-    "groups": ("llrsim.population.groups", None),
 }
 
 __all__ = ["SCHEMA", "Population", "groups", "project", "synthesize"]
@@ -25,5 +27,6 @@ def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'llrsim.population' has no attribute {name!r}")
     module, attr = _LAZY[name]
-    mod = importlib.import_module(module)
-    return mod if attr is None else getattr(mod, attr)
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # replaces the submodule binding made by the import system
+    return value
