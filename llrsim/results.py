@@ -82,8 +82,9 @@ class Results:
         One row per instrument, columns ``id, name, kind, funder, competence, unit,
         admin_cost_per_transaction_eur, admin_cost_per_year_eur, reimbursement_eur_per_hour``
         and optionally ``admin_cost_per_year_basis`` (eligible_person | user | fixed; default
-        eligible_person) and ``scenario`` (then one row per scenario and instrument, e.g.
-        when S2 lowers admin cost). Must cover every instrument in the tallies; units must
+        eligible_person) and key columns ``scenario`` and/or ``year`` (then one row per
+        combination, e.g. when S2 lowers admin cost or unit costs are indexed; EUR amounts
+        are nominal in their year). Must cover every instrument in the tallies; units must
         agree with the tallies. Kept as given in ``.instruments``; the checked per-scenario
         table is ``.instrument_costs``.
     it_costs:
@@ -110,7 +111,8 @@ class Results:
         self.tallies = tallies
         ids = [str(i) for i in tallies["instrument"].values]
         self.scenarios: list[str] = [str(s) for s in tallies["scenario"].values]
-        self.instrument_costs = validate_instruments(instruments, ids, self.scenarios)
+        self.years: list[int] = [int(y) for y in tallies["year"].values]
+        self.instrument_costs = validate_instruments(instruments, ids, self.scenarios, self.years)
         units = pd.Series(tallies["unit"].values, index=ids).astype("str")
         meta_units = self.instrument_costs["unit"].astype("str")
         tally_units = units.reindex(self.instrument_costs.index.get_level_values("instrument"))
@@ -122,7 +124,6 @@ class Results:
                 "disagrees with the tallies"
             )
         self.instruments = instruments.copy()
-        self.years: list[int] = [int(y) for y in tallies["year"].values]
         self.groups: list[str] = [str(g) for g in tallies["group"].values]
         self.it_costs = validate_it_costs(it_costs, self.scenarios, self.years)
         try:

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_costing_fixture import SCENARIOS, make_instruments, make_it_costs, make_tallies
+from test_costing_fixture import (
+    SCENARIOS,
+    YEARS,
+    make_instruments,
+    make_it_costs,
+    make_tallies,
+)
 
 from llrsim.costing import (
     CostingAssumptions,
@@ -27,11 +33,9 @@ from llrsim.errors import DataError, ParameterError
 from llrsim.parameters import Parameter, ParameterSet
 
 
-def test_eur_to_cents_is_exact_and_refuses_fractions_of_a_cent():
-    s = pd.Series([21.30, 0.1, 2.5, 0.0])
-    assert eur_to_cents(s, "x").tolist() == [2130, 10, 250, 0]
-    with pytest.raises(DataError, match="whole cents"):
-        eur_to_cents(pd.Series([0.001]), "x")
+def test_eur_to_cents_rounds_unit_costs_half_up_to_the_cent():
+    s = pd.Series([21.30, 0.1, 2.5, 0.0, 0.145, 10 * 1.02**3, 0.004])
+    assert eur_to_cents(s, "x").tolist() == [2130, 10, 250, 0, 15, 1061, 0]
     with pytest.raises(DataError, match=">= 0"):
         eur_to_cents(pd.Series([-1.0]), "x")
 
@@ -137,11 +141,13 @@ def test_instrument_table_errors_name_the_field_and_allowed_values():
     meta = make_instruments()
     bad = meta.assign(funder=["flemish_government", "ministry", "flemish_government"])
     with pytest.raises(DataError, match=r"funder='ministry'.*cheque.*allowed|not one of"):
-        validate_instruments(bad, ["vov", "cheque", "account"], SCENARIOS)
+        validate_instruments(bad, ["vov", "cheque", "account"], SCENARIOS, YEARS)
     with pytest.raises(DataError, match="no row"):
-        validate_instruments(meta.iloc[:2], ["vov", "cheque", "account"], SCENARIOS)
+        validate_instruments(meta.iloc[:2], ["vov", "cheque", "account"], SCENARIOS, YEARS)
     with pytest.raises(DataError, match="missing"):
-        validate_instruments(meta.drop(columns="reimbursement_eur_per_hour"), ["vov"], SCENARIOS)
+        validate_instruments(
+            meta.drop(columns="reimbursement_eur_per_hour"), ["vov"], SCENARIOS, YEARS
+        )
 
 
 def test_instrument_table_may_vary_by_scenario():
@@ -153,11 +159,15 @@ def test_instrument_table_may_vary_by_scenario():
         if s == "S5":  # e.g. harmonised procedures halve the cost per transaction
             m["admin_cost_per_transaction_eur"] = m["admin_cost_per_transaction_eur"] / 2
         rows.append(m)
-    out = validate_instruments(pd.concat(rows), ["vov", "cheque", "account"], SCENARIOS)
-    assert out.loc[("S5", "vov"), "admin_cost_per_transaction_cents"] == 500
-    assert out.loc[("S0", "vov"), "admin_cost_per_transaction_cents"] == 1000
+    ids = ["vov", "cheque", "account"]
+    out = validate_instruments(pd.concat(rows), ids, SCENARIOS, YEARS)
+    assert out.loc[("S5", 2026, "vov"), "admin_cost_per_transaction_cents"] == 500
+    assert out.loc[("S0", 2026, "vov"), "admin_cost_per_transaction_cents"] == 1000
     with pytest.raises(DataError, match="no row"):
-        validate_instruments(pd.concat(rows[:2]), ["vov"], SCENARIOS)
+        validate_instruments(pd.concat(rows[:2]), ["vov"], SCENARIOS, YEARS)
+    yearly = meta.merge(pd.DataFrame({"year": YEARS[:2]}), how="cross")
+    with pytest.raises(DataError, match="2027"):
+        validate_instruments(yearly, ids, SCENARIOS, YEARS)
 
 
 def test_it_table_refuses_rows_outside_the_run():

@@ -286,3 +286,22 @@ def test_empty_it_table_and_absent_high_low_groups():
     with pytest.raises(DataError, match="high_educated"):
         no_edu.matthew()
     assert math.isfinite(no_edu.cost([])["cost_eur"].iloc[0])
+
+
+def test_instrument_costs_may_vary_by_scenario_and_year():
+    meta = make_instruments().merge(pd.DataFrame({"year": YEARS}), how="cross")
+    # VOV admin cost indexed at 2 % a year from 10 EUR: 10.00, 10.20, 10.404 -> 10.40 EUR
+    vov = meta["id"] == "vov"
+    meta.loc[vov, "admin_cost_per_transaction_eur"] = 10 * 1.02 ** (meta.loc[vov, "year"] - 2025)
+    r = Results(make_tallies(), meta, make_it_costs())
+    c = r.cost(["scenario", "year", "instrument", "item"])
+    got = [
+        _one(c, scenario="S0", year=y, instrument="vov", item="admin_per_transaction")["cost_eur"]
+        for y in YEARS
+    ]
+    assert got == pytest.approx([200 * 10.00, 200 * 10.20, 200 * 10.40])
+    # the liability of time uses the year's reimbursement rate
+    meta.loc[vov & (meta["year"] == 2027), "reimbursement_eur_per_hour"] = 22.0
+    liab = Results(make_tallies(), meta).liability()
+    row = _one(liab, scenario="S0", year=2027, instrument="vov")
+    assert row["outstanding_eur"] == pytest.approx(row["closing_hours"] * 22.0)

@@ -51,10 +51,10 @@ def cost_lines(instruments: pd.DataFrame, meta: pd.DataFrame, it: pd.DataFrame) 
     """All cost lines (int64 ``cost_cents``, nominal) of a run.
 
     ``instruments``: ``tallies.instrument_frame``; ``meta``: ``validate_instruments`` output
-    (indexed by scenario and instrument); ``it``: ``validate_it_costs`` output. Zero lines from the
-    tallies are kept so every scenario x year x group x instrument appears in every table.
+    (indexed by scenario, year and instrument); ``it``: ``validate_it_costs`` output. Zero
+    lines from the tallies are kept so every scenario x year x group x instrument appears.
     """
-    m = meta.reindex(pd.MultiIndex.from_frame(instruments[["scenario", "instrument"]]))
+    m = meta.reindex(pd.MultiIndex.from_frame(instruments[["scenario", "year", "instrument"]]))
     m.index = instruments.index
     base = instruments[["scenario", "year", "group", "instrument"]].copy()
     base["competence"] = m["competence"].astype("str")

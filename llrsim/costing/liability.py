@@ -49,7 +49,7 @@ def liability_table(
     has_balance = instruments.groupby("instrument")[["opening", "accrued", "closing"]].sum()
     keep = has_balance.index[(has_balance > 0).any(axis=1)]
     df = instruments.loc[instruments["instrument"].isin(keep)].copy()
-    m = meta.reindex(pd.MultiIndex.from_frame(df[["scenario", "instrument"]]))
+    m = meta.reindex(pd.MultiIndex.from_frame(df[["scenario", "year", "instrument"]]))
     m.index = df.index
     df["funder"] = m["funder"].astype("str")
     df["reimbursement_eur_per_hour"] = m["reimbursement_eur_per_hour"].astype("float64")

@@ -79,20 +79,20 @@ IT_COLUMNS: tuple[str, ...] = ("scenario", "year", "it_one_off_eur", "it_yearly_
 
 
 def eur_to_cents(values: pd.Series, what: str) -> pd.Series:
-    """Convert EUR amounts to exact int64 cents.
+    """Convert EUR unit amounts to int64 cents, rounded half up to the nearest cent.
 
-    Units: EUR in, EUR cents out. Raises ``DataError`` when an amount is negative, not
-    finite, or not a whole number of cents (1e-6 cent tolerance for binary floats), so
-    administrative costs stay exact integers like the kernel's tallies.
+    Units: EUR in, EUR cents out. Unit costs are rounded to the cent as a paying
+    administration would (indexed amounts such as 10 x 1.02**3 EUR are not whole cents);
+    the costs built from them are then exact integer products. Raises ``DataError`` when an
+    amount is negative or not finite.
     """
     arr = np.asarray(values, dtype="float64")
     if not np.all(np.isfinite(arr)):
         raise DataError(f"{what}: amounts must be finite EUR values, got {list(arr)}")
     if np.any(arr < 0):
         raise DataError(f"{what}: amounts must be >= 0 EUR, got {list(arr)}")
-    cents = np.rint(arr * 100.0)
-    if np.any(np.abs(arr * 100.0 - cents) > 1e-6):
-        raise DataError(f"{what}: amounts must be whole cents, got {list(arr)}")
+    # 1e-9 guards binary floats such as 0.145 * 100 = 14.499999999999998
+    cents = np.floor(arr * 100.0 + 0.5 + 1e-9)
     return pd.Series(cents.astype("int64"), index=values.index, name=values.name)
 
 
@@ -106,17 +106,21 @@ def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], table
 
 
 def validate_instruments(
-    meta: pd.DataFrame, instruments: Iterable[str], scenarios: Iterable[str]
+    meta: pd.DataFrame,
+    instruments: Iterable[str],
+    scenarios: Iterable[str],
+    years: Iterable[int],
 ) -> pd.DataFrame:
-    """Check the instrument metadata table; return it with one row per (scenario, instrument).
+    """Check the instrument metadata table; return one row per (scenario, year, instrument).
 
-    ``instruments`` / ``scenarios`` are the ids in the tallies. Without a ``scenario`` column
-    each instrument has exactly one row that holds for every scenario; with one (e.g. S2
-    lowers administrative cost of existing instruments) every (scenario, instrument) pair
-    needs exactly one row. Adds ``admin_cost_per_transaction_cents`` and
+    ``instruments``, ``scenarios`` and ``years`` are those of the tallies. The table may have
+    optional key columns ``scenario`` and/or ``year``: without them a row holds for every
+    scenario / year; with them every combination needs exactly one row (e.g. S2 lowers the
+    administrative cost of existing instruments; indexed unit costs differ by year). EUR
+    amounts are nominal in their year. Adds ``admin_cost_per_transaction_cents`` and
     ``admin_cost_per_year_cents`` (int64 EUR cents); ``admin_cost_per_year_basis`` is set to
     ``DEFAULT_ADMIN_YEAR_BASIS`` when the column is absent (a missing value is an error).
-    Returned index: (``scenario``, ``instrument``), in tally order.
+    Returned index: (``scenario``, ``year``, ``instrument``), in tally order.
     """
     missing_cols = [c for c in INSTRUMENT_COLUMNS if c not in meta.columns]
     if missing_cols:
@@ -126,11 +130,11 @@ def validate_instruments(
     meta = meta.copy()
     if "admin_cost_per_year_basis" not in meta.columns:
         meta["admin_cost_per_year_basis"] = DEFAULT_ADMIN_YEAR_BASIS
-    wanted, scen = list(instruments), list(scenarios)
+    wanted, scen, yrs = list(instruments), list(scenarios), [int(y) for y in years]
     if IT_INSTRUMENT in wanted:
         raise DataError(f"instrument id {IT_INSTRUMENT!r} is reserved for scenario IT cost")
-    per_scenario = "scenario" in meta.columns
-    keys = ["scenario", "id"] if per_scenario else ["id"]
+    extra_keys = [k for k in ("scenario", "year") if k in meta.columns]
+    keys = [*extra_keys, "id"]
     for col in (*INSTRUMENT_COLUMNS, "admin_cost_per_year_basis", *keys):
         if meta[col].isna().any():
             ids = list(meta.loc[meta[col].isna(), "id"])
@@ -142,18 +146,21 @@ def validate_instruments(
     _check_codes(meta, "competence", COMPETENCES, "instrument table")
     _check_codes(meta, "unit", UNITS, "instrument table")
     _check_codes(meta, "admin_cost_per_year_basis", ADMIN_YEAR_BASES, "instrument table")
-    if per_scenario:
-        full = meta.rename(columns={"id": "instrument"})
-    else:
-        full = meta.rename(columns={"id": "instrument"}).merge(
-            pd.DataFrame({"scenario": scen}), how="cross"
+    full = meta.rename(columns={"id": "instrument"})
+    if "scenario" not in full.columns:
+        full = full.merge(pd.DataFrame({"scenario": scen}), how="cross")
+    if "year" not in full.columns:
+        full = full.merge(pd.DataFrame({"year": yrs}), how="cross")
+    full["year"] = full["year"].astype("int64")
+    names = ["scenario", "year", "instrument"]
+    index = pd.MultiIndex.from_product([scen, yrs, wanted], names=names)
+    full = full.set_index(names)
+    absent = index.difference(full.index)
+    if len(absent):
+        raise DataError(
+            f"instrument table: no row for (scenario, year, instrument) {list(absent[:5])}"
         )
-    have = set(zip(full["scenario"], full["instrument"], strict=True))
-    absent = [(s, i) for s in scen for i in wanted if (s, i) not in have]
-    if absent:
-        raise DataError(f"instrument table: no row for (scenario, instrument) {absent[:5]}")
-    index = pd.MultiIndex.from_product([scen, wanted], names=["scenario", "instrument"])
-    full = full.set_index(["scenario", "instrument"]).loc[index]
+    full = full.loc[index]
     full["admin_cost_per_transaction_cents"] = eur_to_cents(
         full["admin_cost_per_transaction_eur"], "instrument table: admin_cost_per_transaction_eur"
     )
