@@ -305,3 +305,23 @@ def test_instrument_costs_may_vary_by_scenario_and_year():
     liab = Results(make_tallies(), meta).liability()
     row = _one(liab, scenario="S0", year=2027, instrument="vov")
     assert row["outstanding_eur"] == pytest.approx(row["closing_hours"] * 22.0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(k=st.integers(1, 10_000))
+def test_cost_aggregations_are_exact_and_consistent(k):
+    """Scaling every tally by k scales person-level cost by k exactly (integer cents), and
+    totals over funders, components and competences agree to the cent."""
+    ds = make_tallies()
+    scaled = ds.copy()
+    for name in ds.data_vars:
+        scaled[name] = ds[name] * k
+    r = Results(scaled, make_instruments())  # no IT: every line is person-level
+    lines = r._lines
+    total = int(lines.loc[lines["group"] == "all", "cost_cents"].sum())
+    base = Results(ds, make_instruments())._lines
+    assert total == k * int(base.loc[base["group"] == "all", "cost_cents"].sum())
+    t = r.cost([])["cost_eur"].iloc[0]
+    for by in (["funder"], ["component"], ["competence"], ["instrument", "item"]):
+        assert r.cost(by)["cost_eur"].sum() == pytest.approx(t, rel=1e-15)
+    assert t == total / 100

@@ -152,6 +152,10 @@ def test_plots_return_labelled_figures(res):
         assert axes
         assert axes[0].get_ylabel() and axes[0].get_xlabel()
     assert "EUR" in res.plot.cost().get_axes()[0].get_ylabel()
+    fig = res.plot.takeup(year=2025, instrument="account")
+    assert "eligible" in fig.get_axes()[0].get_ylabel()
+    with pytest.raises(ValueError, match="unknown instrument"):
+        res.plot.takeup(instrument="nope")
 
 
 def test_html_report_is_self_contained_and_has_every_section(res, tmp_path):

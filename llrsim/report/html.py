@@ -62,9 +62,11 @@ def _html(frame: pd.DataFrame | None, float_format: str = "{:,.2f}") -> str:
     )
 
 
-def _budget_wide(res: Results, table: pd.DataFrame) -> pd.DataFrame:
+def _budget_wide(
+    res: Results, table: pd.DataFrame, rows: tuple[str, ...] | list[str] = ("scenario", "funder")
+) -> pd.DataFrame:
     wide = table.pivot_table(
-        index=["scenario", "funder"],
+        index=list(rows),
         columns="year",
         values="cost_eur",
         aggfunc="sum",
@@ -112,6 +114,10 @@ def render_report(
         inventory=_html(inventory),
         descriptions=_html(descriptions),
         budget=_html(_budget_wide(res, tables["cost_by_funder"]), "{:,.3f}"),
+        competence=_html(
+            _budget_wide(res, tables["cost_by_competence"], ["scenario", "competence"]),
+            "{:,.3f}",
+        ),
         takeup=_html(takeup_last, "{:,.3f}"),
         takeup_year=last,
         matthew=_html(tables["matthew"], "{:,.3f}"),

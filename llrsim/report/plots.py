@@ -74,12 +74,23 @@ class ResultsPlots:
         fig.suptitle("Budget cost by funder")
         return fig
 
-    def takeup(self, year: int | None = None) -> Figure:
-        """Training participation rate (%) by target group and scenario in ``year``
-        (default the last simulated year)."""
+    def takeup(self, year: int | None = None, instrument: str | None = None) -> Figure:
+        """Bars by target group and scenario in ``year`` (default the last simulated year):
+        training participation (% of persons), or with ``instrument`` that instrument's
+        take-up rate (% of eligible persons). Undefined rates are not drawn."""
         res = self._res
         y = res.years[-1] if year is None else int(year)
-        table = res.participation(["scenario", "year", "group"])
+        if instrument is None:
+            table = res.participation(["scenario", "year", "group"])
+            col, ylabel = "participation_rate", "participation in training (% of persons)"
+            title = f"Training participation by target group, {y}"
+        else:
+            table = res.takeup(["scenario", "year", "group", "instrument"])
+            if instrument not in set(table["instrument"]):
+                raise ValueError(f"plot.takeup: unknown instrument {instrument!r}")
+            table = table.loc[table["instrument"] == instrument]
+            col, ylabel = "takeup_rate", "take-up (% of eligible persons)"
+            title = f"Take-up of {instrument} by target group, {y}"
         table = table.loc[table["year"] == y]
         groups = res.groups
         fig = _figure(1, width=8.0, height=4.0)
@@ -87,14 +98,13 @@ class ResultsPlots:
         width = 0.8 / len(res.scenarios)
         x = np.arange(len(groups))
         for k, scen in enumerate(res.scenarios):
-            rate = table.loc[table["scenario"] == scen].set_index("group")["participation_rate"]
-            # undefined rates (no persons) are not drawn rather than shown as 0
+            rate = table.loc[table["scenario"] == scen].set_index("group")[col]
             vals = rate.reindex(groups).to_numpy(dtype="float64", na_value=np.nan) * 100
             ax.bar(x + k * width, vals, width=width, label=scen)
         ax.set_xticks(x + width * (len(res.scenarios) - 1) / 2, groups, rotation=30, ha="right")
         ax.set_xlabel("target group")
-        ax.set_ylabel("participation in training (% of persons)")
-        ax.set_title(f"Training participation by target group, {y}")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
         ax.legend(title="scenario")
         return fig
 
