@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from llrsim.population.codes import EmployerSize
@@ -203,8 +203,8 @@ class MoneyAccount(InstrumentBase):
     kind: Literal["money_account"]
     accrual_eur: Amount = Field(description="EUR credited per year of eligibility")
     cap_eur: Amount = Field(description="maximum balance, EUR")
-    carry_over_unused: bool = Field(description="unused balance kept into the next year")
-    expiry_years: int | None = Field(
+    carry_over_unused: StrictBool = Field(description="unused balance kept into the next year")
+    expiry_years: StrictInt | None = Field(
         None, ge=1, le=60, description="years after accrual a vintage expires (FIFO); none"
     )
     own_share: Share = Field(0.0, description="own contribution share of the training cost")
@@ -212,7 +212,7 @@ class MoneyAccount(InstrumentBase):
         None, description="own share for basic-skills training; None = own_share"
     )
     max_per_training_eur: Amount | None = Field(None, description="EUR per training; none")
-    transferable: bool = Field(description="kept across employers and statuses")
+    transferable: StrictBool = Field(description="kept across employers and statuses")
 
     @model_validator(mode="after")
     def _check(self) -> MoneyAccount:
@@ -231,15 +231,17 @@ class TimeAccount(InstrumentBase):
     kind: Literal["time_account"]
     accrual_hours: Amount = Field(description="hours credited per year of eligibility")
     cap_hours: Amount = Field(description="maximum balance, hours")
-    carry_over_unused: bool = Field(description="unused hours kept into the next year")
-    expiry_years: int | None = Field(None, ge=1, le=60, description="FIFO expiry, years; none")
+    carry_over_unused: StrictBool = Field(description="unused hours kept into the next year")
+    expiry_years: StrictInt | None = Field(
+        None, ge=1, le=60, description="FIFO expiry, years; none"
+    )
     employer_reimbursement_eur_per_hour: Amount = Field(
         description="public reimbursement to the employer, EUR per hour of leave"
     )
     wage_ceiling_eur_per_month: Amount | None = Field(
         None, description="gross monthly wage up to which the leave is paid, EUR/month; none"
     )
-    transferable: bool = Field(description="kept across employers and statuses")
+    transferable: StrictBool = Field(description="kept across employers and statuses")
 
     @model_validator(mode="after")
     def _check(self) -> TimeAccount:
@@ -272,8 +274,8 @@ class GuidanceVoucher(InstrumentBase):
     EUR_FIELDS: ClassVar[tuple[str, ...]] = ("price_eur", "own_contribution_eur")
 
     kind: Literal["guidance_voucher"]
-    vouchers_per_period: int = Field(ge=1, le=20, description="vouchers per period")
-    period_years: int = Field(ge=1, le=50, description="length of the period, years")
+    vouchers_per_period: StrictInt = Field(ge=1, le=20, description="vouchers per period")
+    period_years: StrictInt = Field(ge=1, le=50, description="length of the period, years")
     price_eur: Amount = Field(description="real value of one voucher (paid to the provider)")
     own_contribution_eur: Amount = Field(description="paid by the person per voucher, EUR")
 
@@ -336,8 +338,8 @@ class Exchange(InstrumentBase):
     from_time_account: InstrumentId = Field(description="id of the time account")
     to_money_account: InstrumentId = Field(description="id of the money account")
     rate_eur_per_hour: Amount = Field(description="EUR credited per hour converted")
-    time_to_money: bool = Field(description="hours may be converted into euro")
-    money_to_time: bool = Field(description="euro may be converted into hours")
+    time_to_money: StrictBool = Field(description="hours may be converted into euro")
+    money_to_time: StrictBool = Field(description="euro may be converted into hours")
     max_hours_per_year: Amount | None = Field(None, description="hours convertible per year")
 
 
@@ -349,7 +351,7 @@ class LeaveAllowance(InstrumentBase):
     kind: Literal["leave_allowance"]
     allowance_eur_per_month: Amount = Field(description="gross allowance, EUR per month")
     leave_share: Share = Field(description="share of full time taken as leave (1, 0.5, 0.2)")
-    max_months: int = Field(ge=1, le=600, description="months per career")
+    max_months: StrictInt = Field(ge=1, le=600, description="months per career")
 
 
 Instrument = Annotated[
