@@ -229,6 +229,8 @@ class Results:
         r = self.assumptions.discount_rate if rate is None else float(rate)
         b = self.base_year if base_year is None else int(base_year)
         by = list(by)
+        if "year" in by:
+            raise ValueError("present_value: 'year' cannot be in 'by' (it is summed over)")
         cost = self.cost(by=[*by, "year"], prices=prices, base_year=b)
         out = _present_value(cost, r, b, by=by)
         out["rate"] = r

@@ -103,6 +103,8 @@ def test_excel_workbook_for_budget_officers(res, tmp_path):
     assert json.loads(manifest["scenario_hashes"]) == MANIFEST["scenario_hashes"]
     readme = pd.read_excel(path, sheet_name="README")
     assert "price base year" in set(readme["item"])
+    undescribed = set(wb.sheetnames) - set(readme["item"]) - {"README", "manifest"}
+    assert not undescribed
     constant = pd.read_excel(path, sheet_name="budget constant")
     base = res.base_year
     assert f"{YEARS[-1]} (EUR, {base} prices)" in constant.columns

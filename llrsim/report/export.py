@@ -209,7 +209,11 @@ def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.Data
         ("budget constant", f"the same in constant prices of {res.base_year} (health index)"),
         ("budget by instrument", "nominal, by instrument, funder, competence and component"),
         ("budget by competence", "nominal, by policy competence level and funder"),
-        *[(name, text) for name, text in DESCRIPTIONS.items() if name != "cost_lines"],
+        *[
+            (name.replace("_", " "), text)
+            for name, text in DESCRIPTIONS.items()
+            if not name.startswith("cost_") or name == "cost_per_participant"
+        ],
     ]
     sheets["README"] = pd.DataFrame(readme, columns=["item", "description"])
     sheets["manifest"] = pd.DataFrame(
