@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,10 +54,15 @@ from llrsim.costing.tallies import (
 )
 from llrsim.errors import DataError
 
+if TYPE_CHECKING:
+    from llrsim.report.plots import ResultsPlots
+
 PRICES = ("nominal", "constant")
 
 
-def _checked(frame: pd.DataFrame, what: str, order: Mapping[str, list] | None = None):
+def _checked(
+    frame: pd.DataFrame, what: str, order: Mapping[str, list] | None = None
+) -> pd.DataFrame:
     """Check the no-NaN rule and sort rows by the label columns in run order."""
     assert_no_nan(frame, what)
     if order:
@@ -445,7 +450,7 @@ class Results:
         return write_excel(self, Path(path), baseline)
 
     @property
-    def plot(self):  # -> llrsim.report.plots.ResultsPlots
+    def plot(self) -> ResultsPlots:
         """Plots: ``res.plot.cost()``, ``res.plot.takeup()``, ``res.plot.matthew()``."""
         from llrsim.report.plots import ResultsPlots
 

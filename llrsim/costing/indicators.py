@@ -20,7 +20,9 @@ HIGH_EDUCATED = "high_educated"
 LOW_EDUCATED = "low_educated"
 
 
-def _select(frame: pd.DataFrame, by: Sequence[str], allowed: Sequence[str], what: str):
+def _select(
+    frame: pd.DataFrame, by: Sequence[str], allowed: Sequence[str], what: str
+) -> tuple[list[str], pd.DataFrame]:
     by = list(by)
     unknown = [b for b in by if b not in allowed]
     if unknown:

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ import llrsim
 from llrsim.errors import DataError
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from llrsim.results import Results
 
 EXPORT_KEY = "llrsim_export"
@@ -136,7 +139,12 @@ def _replaceable(target: Path) -> None:
         raise FileExistsError(f"{target} exists and is not an .xlsx file; not replacing")
 
 
-def _write_dir(res: Results, target: Path, baseline: str | None, write_one) -> Path:
+def _write_dir(
+    res: Results,
+    target: Path,
+    baseline: str | None,
+    write_one: Callable[[pd.DataFrame, Path], None],
+) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _replaceable(target)
@@ -259,7 +267,7 @@ def excel_sheets(res: Results, baseline: str | None = None) -> dict[str, pd.Data
     return sheets
 
 
-def _format_sheet(ws) -> None:
+def _format_sheet(ws: Worksheet) -> None:
     from openpyxl.styles import Font
 
     for cell in ws[1]:
