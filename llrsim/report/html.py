@@ -93,6 +93,8 @@ def render_report(
     takeup = tables["participation"]
     last = res.years[-1]
     takeup_last = takeup.loc[takeup["year"] == last].drop(columns="year")
+    inst = res.takeup(["scenario", "year", "instrument"])
+    inst_last = inst.loc[inst["year"] == last].drop(columns="year")
     plots = {
         "Budget cost by funder": _png(res.plot.cost()),
         "Training participation by target group": _png(res.plot.takeup()),
@@ -119,6 +121,7 @@ def render_report(
             "{:,.3f}",
         ),
         takeup=_html(takeup_last, "{:,.3f}"),
+        instrument_takeup=_html(inst_last, "{:,.3f}"),
         takeup_year=last,
         matthew=_html(tables["matthew"], "{:,.3f}"),
         cost_per_participant=_html(tables["cost_per_participant"]),
