@@ -148,7 +148,12 @@ K_VOUCHERS_PER_PERIOD = 14
 K_PERIOD_YEARS = 15
 K_PRICE_EUR = 16
 K_OWN_CONTRIBUTION_EUR = 17
-K_BY_SIZE_0 = 18  # + EmployerSize code, 18..23
+K_BY_SIZE_0 = 18  # EmployerSize.NONE; K_BY_SIZE_0 + code for the others
+K_BY_SIZE_1 = 19  # micro
+K_BY_SIZE_2 = 20  # small_10_19
+K_BY_SIZE_3 = 21  # small_20_49
+K_BY_SIZE_4 = 22  # medium
+K_BY_SIZE_5 = 23  # large
 K_CEILING_EUR_PER_FIRM_PER_YEAR = 24
 K_HOURS_PER_DAY = 25
 K_EXCHANGE_EUR_PER_HOUR = 26
@@ -257,11 +262,12 @@ class CompiledScenarios:
         return float(self.params[s, y, i, k])
 
     def instrument_table(self) -> pd.DataFrame:
-        """One row per (scenario, instrument) with the effective admin costs (EUR, rounded to
-        cents) of the first compiled year in which the instrument is in force in that scenario;
-        instruments never in force in a scenario take the metadata row. Columns as
-        ``llrsim.costing.metadata.INSTRUMENT_COLUMNS`` plus ``scenario`` and
-        ``admin_cost_per_year_basis``."""
+        """One row per (scenario, year, instrument): the instrument metadata with the
+        effective, nominal admin costs of that year (EUR, rounded to cents) and the
+        reimbursement rate of a time account (EUR/h, nominal). Where an instrument is not in
+        force, the values of the metadata row (:attr:`instruments`) are used, so costing finds
+        every combination. Columns as ``llrsim.costing.metadata.INSTRUMENT_COLUMNS`` plus
+        ``scenario``, ``year`` and ``admin_cost_per_year_basis``."""
         return self.instrument_rows.copy()
 
     def it_costs(self) -> pd.DataFrame:
@@ -547,7 +553,6 @@ def compile_scenarios(
     }
     rows: list[dict[str, Any]] = []
     for s in range(S):
-        first_rows: dict[str, dict[str, Any]] = {}
         for y in range(Y):
             sc = in_force[s][y]
             for iid, blk in blocks[s][y].items():
@@ -562,12 +567,6 @@ def compile_scenarios(
                 if blk.exchange is not None:
                     ex_from[s, y, i] = pos[blk.exchange[0]]
                     ex_to[s, y, i] = pos[blk.exchange[1]]
-                if iid not in first_rows:
-                    first_rows[iid] = {
-                        **blk.meta,
-                        "admin_cost_per_transaction_eur": blk.params[K_ADMIN_PER_TRANSACTION_EUR],
-                        "admin_cost_per_year_eur": blk.params[K_ADMIN_PER_YEAR_EUR],
-                    }
             effects["awareness_uplift"][s, y] = central(sc.awareness_uplift)
             effects["friction_reduction"][s, y] = central(sc.friction_reduction)
             effects["admin_cost_reduction"][s, y] = central(sc.admin_cost_reduction)
@@ -579,10 +578,16 @@ def compile_scenarios(
                 switch[s, y] = True
                 prev = central(in_force[s][y - 1].it_cost_oneoff_eur)
                 effects["it_cost_oneoff_eur"][s, y] = max(0.0, oneoff - prev)
-        for iid in ids:
-            row = dict(first_rows.get(iid, meta[iid]))
-            row["scenario"] = labels[s]
-            rows.append(row)
+            for iid in ids:
+                blk = blocks[s][y].get(iid)
+                row = dict(meta[iid])
+                if blk is not None:
+                    row["admin_cost_per_transaction_eur"] = blk.params[K_ADMIN_PER_TRANSACTION_EUR]
+                    row["admin_cost_per_year_eur"] = blk.params[K_ADMIN_PER_YEAR_EUR]
+                    row["reimbursement_eur_per_hour"] = blk.params[K_REIMBURSEMENT_EUR_PER_HOUR]
+                row["scenario"] = labels[s]
+                row["year"] = int(years_arr[y])
+                rows.append(row)
     instruments = pd.DataFrame([meta[i] for i in ids])
     instruments["kind_code"] = [KIND_CODES[k] for k in instruments["kind"]]
     instrument_rows = pd.DataFrame(rows)
