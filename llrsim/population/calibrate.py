@@ -90,16 +90,21 @@ def ipf(
     if (table < 0).any() or not np.isfinite(table).all():
         raise ValueError("ipf: seed must be finite and nonnegative")
     margin_total = np.asarray(margin_total, dtype=np.float64)
+
+    def fit_margins() -> None:
+        sums = np.bincount(margin_group, weights=table, minlength=margin_total.shape[0])
+        if ((sums <= 0) & (margin_total > 0)).any():
+            raise DataError("ipf: a margin group has persons but no seed cells")
+        factor = np.divide(margin_total, sums, out=np.zeros_like(sums), where=sums > 0)
+        table[:] *= factor[margin_group]
+
+    fit_margins()  # so that count constraints start from the right totals
     worst_name, worst = "", np.inf
     for _ in range(max_sweeps):
         before = table.copy()
         for c in constraints:
             _rake(table, c)
-        sums = np.bincount(margin_group, weights=table, minlength=margin_total.shape[0])
-        if ((sums <= 0) & (margin_total > 0)).any():
-            raise DataError("ipf: a margin group has persons but no seed cells")
-        factor = np.divide(margin_total, sums, out=np.zeros_like(sums), where=sums > 0)
-        table *= factor[margin_group]
+        fit_margins()
         errors = [c.error(table) for c in constraints]
         worst = max(errors) if errors else 0.0
         if worst < tol:
