@@ -128,16 +128,25 @@ def align_sidewalk(
     weight = np.asarray(weight, dtype=np.int64)
     u = np.asarray(u, dtype=np.float64)
     _check(prob, weight, u, int(target))
-    p = prob.copy()
-    for _ in range(50):  # rescale, re-clipping at 1, until the expected total is the target
-        exp_total = float((weight * p).sum())
-        if exp_total <= 0:
-            p[:] = 0.0
-            p[weight > 0] = 1.0 if target > 0 else 0.0
+    wf = weight.astype(np.float64)
+    reachable = int(weight[prob > 0].sum())
+    if target > reachable:
+        raise ValueError(
+            f"target {target} exceeds the weight of records with a positive probability "
+            f"({reachable}); sidewalk only rescales probabilities"
+        )
+    lo, hi = 0.0, 1.0
+    while float((wf * np.minimum(prob * hi, 1.0)).sum()) < target:
+        hi *= 2.0
+        if hi > 1e300:
             break
-        p = np.minimum(p * (target / exp_total), 1.0)
-        if abs(float((weight * p).sum()) - target) < 1e-6:
-            break
+    for _ in range(200):  # bisection on the scale: sum of w * min(1, k p) = target
+        mid = 0.5 * (lo + hi)
+        if float((wf * np.minimum(prob * mid, 1.0)).sum()) < target:
+            lo = mid
+        else:
+            hi = mid
+    p = np.minimum(prob * hi, 1.0)
     sel = _sidewalk(p, weight, u)
     return AlignmentResult(
         selected=sel,

@@ -286,6 +286,10 @@ def demography_step(
             um = np.int64(tb.scalars[SC_NEW_SPELL_MONTHS])
     else:
         um = 0
+    # round to the float32 of the person arrays every year, so register and in-place runs of
+    # the step (and any kernel that stores state between years) give identical lives
+    wage = np.float64(np.float32(wage))
+    fte = np.float64(np.float32(fte))
     return event, age, new, sector, size, exp, wage, fte, um, job_changed
 
 

@@ -404,6 +404,7 @@ def project(
     params: ParameterSet | None = None,
     with_new_entrants: bool = True,
     tables: DemographyTables | None = None,
+    entry_year: np.ndarray | None = None,
 ) -> ProjectionResult:
     """Project ``pop`` over ``years`` (contiguous, starting at ``pop.year + 1``).
 
@@ -414,6 +415,8 @@ def project(
     ``tables`` overrides :func:`~llrsim.population.dynamics.demography_tables` (which is
     otherwise calibrated on ``pop``). With ``return_population`` the records still in the
     model in the last year are returned (state of the last year, ``year`` = last year).
+    ``entry_year`` (with ``with_new_entrants=False``) projects records that already include
+    entrants, e.g. one chunk of :func:`with_entrants` output: results of chunks add up.
     """
     years = [int(y) for y in years]
     if not years or years != list(range(years[0], years[0] + len(years))):
@@ -421,8 +424,14 @@ def project(
     if years[0] != pop.year + 1:
         raise ValueError(f"years must start at pop.year + 1 = {pop.year + 1}, got {years[0]}")
     p = params if params is not None else load_parameters("demography")
-    base_n = pop.n
-    if with_new_entrants:
+    if entry_year is not None:
+        if with_new_entrants:
+            raise ValueError(
+                "entry_year given: the records already hold entrants; pass with_new_entrants=False"
+            )
+        full = pop
+        entry_year = np.asarray(entry_year, dtype=np.int16)
+    elif with_new_entrants:
         full, entry_year = with_entrants(pop, years, seed, p)
     else:
         full, entry_year = pop, np.full(pop.n, pop.year, dtype=np.int16)
@@ -460,7 +469,6 @@ def project(
         final = Population(
             year=years[-1], weight=weight[keep].copy(), flags=full.flags[keep].copy(), **cols
         )
-    del base_n
     return ProjectionResult(
         years=years, stock_array=stock_array, events=events, alignment=alignment, population=final
     )

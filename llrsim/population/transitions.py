@@ -60,6 +60,7 @@ N_MOVING = 6  #: statuses with a transition row (RETIRED is absorbing)
 EMPLOYED = (int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC), int(Status.SELF_EMPLOYED))
 U, I, S, R = int(Status.JOBSEEKER), int(Status.INACTIVE), int(Status.STUDENT), int(Status.RETIRED)  # noqa: E741
 _WORKING_AGE_BANDS = 9  #: bands 18-24 ... 60-64, the scope of the 2023 flow statistics
+_EMPLOYMENT_CAP = 0.97  #: reference stocks: largest employed share of those not studying/retired
 
 
 def band_labels() -> list[str]:
@@ -109,7 +110,8 @@ def reference_stocks(params: ParameterSet | None = None) -> np.ndarray:
     Built from ``data/dynamics/reference_labour_by_age`` (age shapes, education by age),
     the population by sex and age on 1 Jan 2021 and logit shifts of employment by education
     and sex solved so that the 20-64 employment rates equal 52.6 / 78.0 / 90.8 % (low /
-    medium / high) and 80.3 / 73.3 % (men / women), Statistiek Vlaanderen 2023. Employment
+    medium / high; fitted on ages 25-64) and a men-women logit gap of 80.3 vs 73.3 %,
+    Statistiek Vlaanderen 2023. Employment
     is split 65.1 / 20.5 / 14.4 % private / public / self-employed (self-employed 14.4 % of
     the employed, 2022; public 24 % of employees, an assumption between the Belgian 28 %
     and the narrow Flemish ≈ 9 %).
@@ -131,16 +133,24 @@ def reference_stocks(params: ParameterSet | None = None) -> np.ndarray:
     stud = ref["student_share"].to_numpy()
     ret = ref["retired_share"].to_numpy()
     free = 1.0 - stud - ret
-    emp_free = np.clip(ref["employment_rate"].to_numpy() / np.where(free > 0, free, 1.0), 0, 0.99)
+    emp_free = np.clip(
+        ref["employment_rate"].to_numpy() / np.where(free > 0, free, 1.0) / _EMPLOYMENT_CAP,
+        1e-3,
+        0.999,
+    )
     base_logit = np.log(emp_free / (1 - emp_free))
     edu_target = np.array([0.526, 0.780, 0.908])
     sex_target = np.array([0.803, 0.733])
     delta = np.zeros(N_EDU)
-    working = np.arange(N_BANDS) < _WORKING_AGE_BANDS  # 18-64 stands for the LFS 20-64
+    # Education-specific rates are fitted on 25-64: below 25 the model's education is the
+    # final attainment of students, not the diploma the LFS counts.
+    working = (np.arange(N_BANDS) >= 1) & (np.arange(N_BANDS) < _WORKING_AGE_BANDS)
 
     def employment(delta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
         x = base_logit[None, :, None] + delta[None, None, :] + gamma[:, None, None]
-        return free[None, :, None] * _logistic(x)
+        # at most 97 % of those not in study or retirement work: every cell keeps some
+        # jobseekers and inactive persons, so its flows can be balanced
+        return free[None, :, None] * _EMPLOYMENT_CAP * _logistic(x)
 
     # Men and women differ by the logit gap of their 2023 rates (80.3 vs 73.3 %); the education
     # shifts are then solved exactly. (Both sets of targets cannot hold at once on this
