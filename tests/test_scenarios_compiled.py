@@ -12,11 +12,11 @@ import tomli_w
 import llrsim.scenarios as sc
 from llrsim.errors import ScenarioError
 from llrsim.parameters import Parameter, ParameterSet
+from llrsim.population import groups
 from llrsim.predicates import P_GROUPS, P_LEN, Predicate
 from llrsim.scenarios import compiled as cp
-from llrsim.scenarios._groups import INTERIM_NAMES
 
-GI = {g: k for k, g in enumerate(INTERIM_NAMES)}
+GI = groups.group_index()
 YEARS = range(2025, 2036)
 G = 0.02  # shipped health-index growth (data/parameters/costing.toml)
 
