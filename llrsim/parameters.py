@@ -116,6 +116,9 @@ class ParameterSet(Mapping[str, Parameter]):
                 f"unknown parameter '{name}' in {self.origin}; known: {sorted(self._params)}"
             ) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._params
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._params)
 

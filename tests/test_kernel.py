@@ -56,9 +56,9 @@ def test_money_account_fifo_expiry_closed_form():
 
 def test_co_financing_splits_cost_between_public_and_person():
     pop = population(2, weight=5)
-    plan = plan_of(m.KIND_VOUCHER, YEARS, "cent", own_share=0.5, max_per_use=12_500)
+    plan = plan_of(m.KIND_VOUCHER, YEARS, "cent", own_share=0.5, max_per_use=25_000)
     ds = run(pop, plan)
-    # course 1,200 EUR: public min(600, 125) = 125 EUR, own contribution equal (50/50)
+    # course 1,200 EUR, face value 250 EUR a year: public 125 EUR, own contribution 125 EUR
     assert ledger(ds, "public_cents") == [10 * 12_500] * 6
     assert ledger(ds, "own_cents") == [10 * 12_500] * 6
     assert ledger(ds, "transactions") == [10] * 6

@@ -31,7 +31,6 @@ from llrsim.behaviour.episode import (
 from llrsim.behaviour.participation import logistic, participation_probability
 from llrsim.behaviour.response import response_probability
 from llrsim.engine.mechanisms import (
-    HOURS_PER_DAY,
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
     KIND_EXCHANGE,
@@ -48,16 +47,17 @@ from llrsim.engine.mechanisms import (
     Q_ACCRUAL,
     Q_ALLOWANCE_MONTH,
     Q_AWARENESS,
-    Q_BASIC_SKILLS_FREE,
+    Q_BY_SIZE_0,
     Q_CAP,
-    Q_DAYS_10_19,
-    Q_DAYS_20_PLUS,
+    Q_CONVERT_FACTOR,
+    Q_CONVERT_FROM,
     Q_EXCHANGE_CENTS_PER_HOUR,
     Q_EXCHANGE_MAX_MINUTES,
     Q_EXCHANGE_PARTNER,
     Q_EXPIRY_YEARS,
     Q_FORFEIT_INACTIVE,
     Q_FRICTION,
+    Q_HOURS_PER_DAY,
     Q_KEY,
     Q_MAX_MONTHS,
     Q_MAX_PER_USE,
@@ -66,11 +66,10 @@ from llrsim.engine.mechanisms import (
     Q_NEW_RIGHT,
     Q_OWN_CONTRIB,
     Q_OWN_SHARE,
+    Q_OWN_SHARE_BASIC,
     Q_PERIOD_YEARS,
     Q_PRICE,
     Q_PRO_RATA_FTE,
-    Q_RATE_MEDIUM,
-    Q_RATE_SMALL,
     Q_REIMB_CENTS_PER_HOUR,
     Q_SECOND_SHARE,
     Q_T_HIGH,
@@ -291,47 +290,64 @@ def _run_chunk(
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
-                # 1. opening balances, eligibility and accrual
+                # 1a. opening balances and eligibility
                 for j in range(n_i):
-                    qv = q[s, y, j]
-                    k = kind[j]
-                    act = active[s, y, j]
-                    el[j] = act and matches(
+                    el[j] = active[s, y, j] and matches(
                         elig[s, y, j], age, sex, edu, status, size, sector, flags, exp, um, gmask
                     )
                     if el[j]:
                         loc_i[j, W_ELIGIBLE] = 1
                         touched[j] = True
+                    if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
+                        b = _balance(bal, s, j)
+                        loc_i[j, W_OPENING] = b
+                        if b > 0:
+                            touched[j] = True
+                # 1b. phase switch: an instrument in force takes over the balance of one that
+                # is no longer in force (carry_over = "convert")
+                for j in range(n_i):
+                    c = np.int64(q[s, y, j, Q_CONVERT_FROM])
+                    if c < 0 or not active[s, y, j] or active[s, y, c]:
+                        continue
+                    b = _balance(bal, s, c)
+                    if b > 0:
+                        bal[s, c, :] = 0
+                        moved = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
+                        loc_i[c, W_EXCHANGED_OUT] += b
+                        loc_i[j, W_EXCHANGED_IN] += moved
+                        bal[s, j, _slot(y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))] += moved
+                        touched[c] = True
+                # 1c. forfeiture of rights no longer in force, and accrual
+                for j in range(n_i):
+                    k = kind[j]
                     if k != KIND_MONEY and k != KIND_TIME:
                         continue
-                    expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                    qv = q[s, y, j]
                     b = _balance(bal, s, j)
-                    loc_i[j, W_OPENING] = b
-                    if b > 0:
-                        touched[j] = True
-                    if not act and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
+                    if not active[s, y, j] and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
                         bal[s, j, :] = 0
-                        loc_i[j, W_EXPIRED] += b
+                        loc_i[j, W_FORFEITED] += b
                         b = 0
-                    if el[j]:
-                        acc = qv[Q_ACCRUAL]
-                        if qv[Q_PRO_RATA_FTE] > 0.0:
-                            acc *= ft
-                        a = np.int64(round(acc))
-                        cap = np.int64(qv[Q_CAP])
-                        if cap >= 0 and b + a > cap:
-                            a = cap - b
-                        if a > 0:
-                            bal[s, j, _slot(y, expiry)] += a
-                            loc_i[j, W_ACCRUED] = a
-                            b += a
-                        if qv[Q_NEW_RIGHT] > 0.0 and (np.int64(qv[Q_TYPES_MASK]) & ekind) != 0:
-                            if k == KIND_MONEY:
-                                money_new += b
-                            elif employee:
-                                time_new += b
-                            if qv[Q_AWARENESS] > aware_new:
-                                aware_new = qv[Q_AWARENESS]
+                    if not el[j]:
+                        continue
+                    acc = qv[Q_ACCRUAL]
+                    if qv[Q_PRO_RATA_FTE] > 0.0:
+                        acc *= ft
+                    a = np.int64(round(acc))
+                    cap = np.int64(qv[Q_CAP])
+                    if cap >= 0 and b + a > cap:
+                        a = max(cap - b, 0)
+                    if a > 0:
+                        bal[s, j, _slot(y, np.int64(qv[Q_EXPIRY_YEARS]))] += a
+                        loc_i[j, W_ACCRUED] = a
+                        b += a
+                    if qv[Q_NEW_RIGHT] > 0.0 and (np.int64(qv[Q_TYPES_MASK]) & ekind) != 0:
+                        if k == KIND_MONEY:
+                            money_new += b
+                        elif employee:
+                            time_new += b
+                        if qv[Q_AWARENESS] > aware_new:
+                            aware_new = qv[Q_AWARENESS]
                 # 2. participation with common random numbers
                 p1 = p0
                 if money_new > 0 or time_new > 0:
@@ -369,8 +385,8 @@ def _run_chunk(
                             continue
                         used = False
                         own_share = qv[Q_OWN_SHARE]
-                        if qv[Q_BASIC_SKILLS_FREE] > 0.0 and (ekind & T_BASIC_SKILLS) != 0:
-                            own_share = 0.0
+                        if (ekind & T_BASIC_SKILLS) != 0:
+                            own_share = qv[Q_OWN_SHARE_BASIC]
                         pub_share = 1.0 - own_share
                         maxu = np.int64(qv[Q_MAX_PER_USE])
                         if maxu < 0:
@@ -411,6 +427,23 @@ def _run_chunk(
                         elif k == KIND_TIME:
                             expiry = np.int64(qv[Q_EXPIRY_YEARS])
                             mins = _spend_fifo(bal, s, j, y, expiry, np.int64(minutes))
+                            partner = np.int64(qv[Q_EXCHANGE_PARTNER])
+                            rate = qv[Q_EXCHANGE_CENTS_PER_HOUR]
+                            if mins < minutes and partner >= 0 and rate > 0.0:
+                                short = np.int64(minutes) - mins
+                                max_min = np.int64(qv[Q_EXCHANGE_MAX_MINUTES])
+                                if max_min >= 0:
+                                    short = min(short, max_min)
+                                pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
+                                need_c = np.int64(np.ceil(short * rate / 60.0))
+                                cents = _spend_fifo(bal, s, partner, y, pexp, need_c)
+                                got = np.int64(cents * 60.0 // rate)
+                                if cents > 0:
+                                    loc_i[partner, W_EXCHANGED_OUT] += cents
+                                    loc_i[j, W_EXCHANGED_IN] += got
+                                    touched[partner] = True
+                                    bal[s, j, _slot(y, expiry)] += got
+                                    mins += _spend_fifo(bal, s, j, y, expiry, min(got, short))
                             if mins > 0:
                                 reimb = qv[Q_REIMB_CENTS_PER_HOUR]
                                 hw = _hourly_wage_cents(wg, ft, qv[Q_WAGE_CEILING_MONTH])
@@ -420,23 +453,16 @@ def _run_chunk(
                                     loc_i[j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0)
                                 used = True
                         elif k == KIND_VOUCHER:
-                            pub = min(np.int64(remaining * pub_share), maxu)
-                            if pub > 0:
-                                own = 0
-                                if pub_share > 0.0:
-                                    own = min(
-                                        np.int64(round(pub * own_share / pub_share)),
-                                        remaining - pub,
-                                    )
+                            covered = min(remaining, maxu)
+                            pub = np.int64(covered * pub_share)
+                            if covered > 0:
                                 loc_i[j, W_PUBLIC] += pub
-                                loc_i[j, W_OWN] += own
-                                remaining -= pub + own
+                                loc_i[j, W_OWN] += covered - pub
+                                remaining -= covered
                                 used = True
                         elif k == KIND_SUBSIDY:
-                            if employee and size >= _SIZE_MICRO and size <= _SIZE_MEDIUM:
-                                rate = (
-                                    qv[Q_RATE_SMALL] if size < _SIZE_MEDIUM else qv[Q_RATE_MEDIUM]
-                                )
+                            rate = qv[Q_BY_SIZE_0 + size]
+                            if employee and rate > 0.0:
                                 pub = min(np.int64(remaining * rate), maxu)
                                 if pub > 0:
                                     loc_i[j, W_PUBLIC] += pub
@@ -444,11 +470,9 @@ def _run_chunk(
                                     remaining = 0
                                     used = True
                         elif k == KIND_OBLIGATION:
-                            if employee and size >= _SIZE_10_19:
-                                days = (
-                                    qv[Q_DAYS_10_19] if size == _SIZE_10_19 else qv[Q_DAYS_20_PLUS]
-                                )
-                                cap_min = np.int64(days * ft * HOURS_PER_DAY * 60.0)
+                            days = qv[Q_BY_SIZE_0 + size]
+                            if employee and days > 0.0:
+                                cap_min = np.int64(days * ft * qv[Q_HOURS_PER_DAY] * 60.0)
                                 mins = min(np.int64(minutes), cap_min)
                                 if mins > 0:
                                     hw = _hourly_wage_cents(wg, ft, -1.0)

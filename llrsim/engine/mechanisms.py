@@ -17,16 +17,17 @@ Mechanisms (Flemish examples):
   employer ``Q_REIMB_CENTS_PER_HOUR``; the wage above it, up to ``Q_WAGE_CEILING_MONTH``, is
   the employer's cost.
 - ``KIND_VOUCHER`` — co-financed voucher (*opleidingscheques*; also a free public service
-  with ``Q_OWN_SHARE = 0`` such as VDAB training): public share of the course up to a yearly
-  ceiling ``Q_MAX_PER_USE``; the person pays the own share.
+  with ``Q_OWN_SHARE = 0`` such as VDAB training): covers the course up to a face value of
+  ``Q_MAX_PER_USE`` a year, split between the public share and the person's own share.
 - ``KIND_GUIDANCE`` — career-guidance voucher (*loopbaancheques*): up to ``Q_N_PER_PERIOD``
   cheques per ``Q_PERIOD_YEARS``, price ``Q_PRICE``, own contribution ``Q_OWN_CONTRIB``;
   used independently of a training episode.
 - ``KIND_SUBSIDY`` — employer subsidy (*KMO-portefeuille*): a rate of the course cost by
-  firm size (``Q_RATE_SMALL`` below 50 employees, ``Q_RATE_MEDIUM`` 50-249), ceiling
-  ``Q_MAX_PER_USE`` per use; the employer pays the rest.
+  firm size (``Q_BY_SIZE_0 + size``), ceiling ``Q_MAX_PER_USE`` per use; the employer pays
+  the rest.
 - ``KIND_OBLIGATION`` — employer training obligation (federal *individueel opleidingsrecht*):
-  days per FTE by firm size; the employer pays the wage during training; no public cost.
+  days per FTE by firm size (``Q_BY_SIZE_0 + size``) of ``Q_HOURS_PER_DAY``; the employer
+  pays the wage during training; no public cost.
 - ``KIND_LEAVE`` — allowance during training leave (*Vlaams opleidingskrediet*,
   *tijdskrediet motief opleiding*): ``Q_ALLOWANCE_MONTH`` cents a month for a year of
   leave, up to ``Q_MAX_MONTHS`` over the career, for courses of ``Q_MIN_MINUTES`` or more.
@@ -34,9 +35,13 @@ Mechanisms (Flemish examples):
   the administrative metadata; the conversion itself is carried out on the money account
   (``Q_EXCHANGE_PARTNER``, ``Q_EXCHANGE_CENTS_PER_HOUR``, ``Q_EXCHANGE_MAX_MINUTES``).
 
-Exchange (S6): a money account with ``Q_EXCHANGE_PARTNER >= 0`` may convert minutes of that
-time account into cents at ``Q_EXCHANGE_CENTS_PER_HOUR`` when its own balance does not cover
-the course.
+Exchange (S6): an account with ``Q_EXCHANGE_PARTNER >= 0`` may draw on that partner account
+at ``Q_EXCHANGE_CENTS_PER_HOUR`` when its own balance falls short: a money account converts
+the partner's minutes into cents for a course fee (also for persons who cannot use time
+because they have no employer), a time account converts the partner's cents into leave
+minutes. At a phase switch, an instrument with ``Q_CONVERT_FROM >= 0`` takes over the
+balance of that instrument (if no longer in force) at ``Q_CONVERT_FACTOR``; an instrument
+no longer in force with ``Q_FORFEIT_INACTIVE`` loses its balance (``forfeited``).
 """
 
 from __future__ import annotations
@@ -69,19 +74,27 @@ Q_FIELDS: tuple[str, ...] = (
     "cap",  # cents or minutes; < 0 means no cap
     "expiry_years",  # 0: never; 1: expires at the end of the year of accrual (no carry-over)
     "own_share",  # share of the course cost paid by the person (co-financing), 0-1
-    "max_per_use",  # cents per use (money, subsidy) or per year (voucher); < 0: no maximum
+    "own_share_basic",  # own share for basic-skills courses (Dutch, numeracy, ICT), 0-1
+    "max_per_use",  # cents: money per course, voucher face value per year, subsidy per use;
+    #                 < 0: no maximum
     "reimb_cents_per_hour",  # time: public reimbursement to the employer, cents per hour
     "wage_ceiling_month",  # time: wage ceiling, cents per month; < 0: none
     "price",  # guidance: price of one cheque, cents
     "own_contrib",  # guidance: own contribution per cheque, cents
     "n_per_period",  # guidance: cheques per period
     "period_years",  # guidance: length of the period, years
-    "rate_small",  # subsidy: share of the cost for firms < 50 employees
-    "rate_medium",  # subsidy: share of the cost for firms of 50-249 employees
-    "days_10_19",  # obligation: training days per FTE in firms of 10-19
-    "days_20_plus",  # obligation: training days per FTE in firms of 20+
-    "exchange_cents_per_hour",  # money account: cents per converted hour of the partner
-    "exchange_partner",  # money account: index of the time account it may convert, -1 none
+    "by_size_0",  # subsidy rate (share) or obligation days per FTE, by EmployerSize code 0..5
+    "by_size_1",
+    "by_size_2",
+    "by_size_3",
+    "by_size_4",
+    "by_size_5",
+    "hours_per_day",  # obligation: hours of one training day
+    "exchange_cents_per_hour",  # accounts: cents per hour when converting with the partner
+    "exchange_partner",  # accounts: index of the account this one may draw on, -1 none
+    "exchange_max_minutes",  # accounts: minutes convertible per year; < 0: no limit
+    "convert_from",  # index of the instrument converted into this one at a phase switch
+    "convert_factor",  # units of this instrument per unit of convert_from (cents, minutes)
     "awareness",  # share aware of the instrument (after any S1 uplift), 0-1
     "friction",  # share deterred by administrative friction (after any S2 cut), 0-1
     "t_intercept",  # take-up log-odds, intercept
@@ -92,11 +105,9 @@ Q_FIELDS: tuple[str, ...] = (
     "types_mask",  # bit set of accepted training types (llrsim.behaviour.episode)
     "pro_rata_fte",  # 1: accrual is multiplied by the working-time fraction
     "new_right",  # 1: a new LLR right that changes participation (response); 0: today's
-    "basic_skills_free",  # 1: no own share for basic-skills courses
     "key",  # stable key of the instrument for its take-up draws (crc32 of its id)
-    "forfeit_inactive",  # 1: balance forfeited (counted as expired) while not in force
+    "forfeit_inactive",  # 1: balance forfeited while the instrument is not in force
     "second_share",  # guidance: probability of using the next cheque in the same year
-    "exchange_max_minutes",  # money account: minutes convertible per year; < 0: no limit
     "allowance_month",  # leave: allowance, cents per month
     "max_months",  # leave: months per career
     "min_minutes",  # leave: minimum course length, minutes per year
@@ -106,6 +117,7 @@ Q_FIELDS: tuple[str, ...] = (
     Q_CAP,
     Q_EXPIRY_YEARS,
     Q_OWN_SHARE,
+    Q_OWN_SHARE_BASIC,
     Q_MAX_PER_USE,
     Q_REIMB_CENTS_PER_HOUR,
     Q_WAGE_CEILING_MONTH,
@@ -113,12 +125,18 @@ Q_FIELDS: tuple[str, ...] = (
     Q_OWN_CONTRIB,
     Q_N_PER_PERIOD,
     Q_PERIOD_YEARS,
-    Q_RATE_SMALL,
-    Q_RATE_MEDIUM,
-    Q_DAYS_10_19,
-    Q_DAYS_20_PLUS,
+    Q_BY_SIZE_0,
+    _Q_BY_SIZE_1,
+    _Q_BY_SIZE_2,
+    _Q_BY_SIZE_3,
+    _Q_BY_SIZE_4,
+    _Q_BY_SIZE_5,
+    Q_HOURS_PER_DAY,
     Q_EXCHANGE_CENTS_PER_HOUR,
     Q_EXCHANGE_PARTNER,
+    Q_EXCHANGE_MAX_MINUTES,
+    Q_CONVERT_FROM,
+    Q_CONVERT_FACTOR,
     Q_AWARENESS,
     Q_FRICTION,
     Q_T_INTERCEPT,
@@ -129,11 +147,9 @@ Q_FIELDS: tuple[str, ...] = (
     Q_TYPES_MASK,
     Q_PRO_RATA_FTE,
     Q_NEW_RIGHT,
-    Q_BASIC_SKILLS_FREE,
     Q_KEY,
     Q_FORFEIT_INACTIVE,
     Q_SECOND_SHARE,
-    Q_EXCHANGE_MAX_MINUTES,
     Q_ALLOWANCE_MONTH,
     Q_MAX_MONTHS,
     Q_MIN_MINUTES,
@@ -192,5 +208,3 @@ I_VARS = (
 #: Paid working hours per month of a full-time employee, used to turn a monthly wage into an
 #: hourly wage when valuing training leave: 38 h/week × 52 / 12 (Belgian standard week).
 HOURS_PER_MONTH_FULL_TIME = 38.0 * 52.0 / 12.0
-#: Hours of one training day (federal individual training right counts days of 7.6 h).
-HOURS_PER_DAY = 7.6

@@ -63,11 +63,12 @@ class KernelPlan:
 
 
 def empty_q(n_scenarios: int, n_years: int, n_instruments: int) -> np.ndarray:
-    """A parameter array with neutral defaults: no cap, no maximum, no exchange partner."""
+    """A parameter array with neutral defaults: no cap, no maximum, no exchange or conversion."""
     q = np.zeros((n_scenarios, n_years, n_instruments, m.N_Q), dtype=np.float64)
     q[..., m.Q_CAP] = -1.0
     q[..., m.Q_MAX_PER_USE] = -1.0
     q[..., m.Q_WAGE_CEILING_MONTH] = -1.0
     q[..., m.Q_EXCHANGE_PARTNER] = -1.0
     q[..., m.Q_EXCHANGE_MAX_MINUTES] = -1.0
+    q[..., m.Q_CONVERT_FROM] = -1.0
     return q
