@@ -450,3 +450,27 @@ def test_plot_inventory_labels_units():
     assert any("M EUR per year" in x for x in xlabels)
     assert any("users per year" in x for x in xlabels)
     assert fig.axes[0].get_ylabel()
+
+
+# -- uncertain parameters (Monte Carlo) ---------------------------------------------------------
+
+
+def test_uncertain_parameters_and_with_values():
+    s = sc.load("S1+S4")
+    u = s.uncertain()
+    assert u["awareness_uplift"].value == 0.3 and u["awareness_uplift"].high == 0.5
+    assert "vov.awareness" in u and "llr_money_selective.friction" in u
+    t = s.with_values({"awareness_uplift": 0.45, "vov.awareness": 0.6})
+    assert t.awareness_uplift == 0.45
+    assert t.instrument("vov").awareness == 0.6
+    assert sc.load("S1+S4").instrument("vov").awareness.value == 0.5  # original untouched
+    assert t.digest() != s.digest()
+    assert [i.id for i in t.instruments_in_force()] == [i.id for i in s.instruments_in_force()]
+
+
+def test_with_values_checks_names_and_bounds():
+    s = sc.load("S4")
+    with pytest.raises(ScenarioError, match="unknown uncertain parameters"):
+        s.with_values({"vov.colour": 1.0})
+    with pytest.raises(ScenarioError, match=r"awareness: Input should be less than or equal to 1"):
+        s.with_values({"vov.awareness": 1.5})

@@ -79,6 +79,13 @@ from llrsim.scenarios.values import VALUE_TAGS, Ranged, RangedAmount, RangedShar
 
 FILES_DIR = Path(__file__).parent / "files"  #: shipped scenario files (package data)
 _MAX_ERRORS = 6
+_RANGED_SCENARIO_FIELDS = (
+    "awareness_uplift",
+    "friction_reduction",
+    "admin_cost_reduction",
+    "it_cost_oneoff_eur",
+    "it_cost_yearly_eur",
+)
 
 
 class Scenario(BaseModel):
@@ -155,6 +162,54 @@ class Scenario(BaseModel):
                 return inst
         ids = [i.id for i in self.instruments_in_force()]
         raise ScenarioError(f"scenario {self.id}: no instrument '{instrument_id}'; in force: {ids}")
+
+    def uncertain(self) -> dict[str, Ranged]:
+        """Ranged parameters of the scenario, for Monte Carlo: name -> :class:`Ranged`.
+
+        Names are the scenario-level field (``"awareness_uplift"``, ``"it_cost_oneoff_eur"``)
+        or ``"<instrument id>.<field>"`` for instruments in force (``"vov.awareness"``).
+        """
+        out: dict[str, Ranged] = {}
+        for field in _RANGED_SCENARIO_FIELDS:
+            v = getattr(self, field)
+            if isinstance(v, Ranged):
+                out[field] = v
+        for inst in self.instruments_in_force():
+            for field in ("awareness", "friction"):
+                v = getattr(inst, field)
+                if isinstance(v, Ranged):
+                    out[f"{inst.id}.{field}"] = v
+        return out
+
+    def with_values(self, values: Mapping[str, float]) -> Scenario:
+        """A copy with ranged parameters fixed at ``values`` (names as in :meth:`uncertain`).
+
+        A drawn value replaces the range (it may lie outside it, as a normal draw can) but
+        must still satisfy the field's own bounds (shares in [0, 1], amounts >= 0). An
+        instrument of the base is overridden in this scenario's own instruments.
+        """
+        known = self.uncertain()
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ScenarioError(
+                f"scenario {self.id}: unknown uncertain parameters {unknown}; known: "
+                f"{sorted(known)}"
+            )
+        data = self.model_dump(mode="python")
+        in_force = {i.id: i for i in self.instruments_in_force()}
+        own = {i["id"]: i for i in data["instruments"]}
+        for name, value in values.items():
+            if "." in name:
+                iid, field = name.split(".", 1)
+                if iid not in own:
+                    own[iid] = in_force[iid].model_dump(mode="python")
+                own[iid][field] = float(value)
+            else:
+                data[name] = float(value)
+        data["instruments"] = list(own.values())
+        out = parse(data, origin=f"{self.origin} (with values)")
+        out.instruments_in_force()
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Plain TOML-ready dict (defaults left out, year keys as strings)."""
