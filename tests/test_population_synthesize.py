@@ -56,6 +56,11 @@ def test_reference_targets_are_reported_not_hidden(pop):
     assert v.loc["employment_rate_low_20_64", "abs_error"] < 0.06
 
 
+def test_validate_refuses_a_sample_too_small_to_define_the_targets():
+    with pytest.raises(ValueError, match="no record in the domain of target"):
+        synthesize(2024, n=3, seed=0).validate()
+
+
 def test_weights_integer_and_sum_exactly_to_the_total(pop):
     assert pop.weight.dtype == np.int32
     assert pop.total == int(age_sex_counts(2024).sum())

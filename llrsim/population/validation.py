@@ -154,26 +154,31 @@ def _row(t_name, kind, value, synth, calibrated, basis, source) -> dict:
     }
 
 
+def _too_small(pop: Population, target: str) -> None:
+    raise ValueError(
+        f"validate: the population of {pop.n} records has no record in the domain of target "
+        f"{target!r}, so the target is undefined; validate a larger sample (n >= 20,000)"
+    )
+
+
 def validate(pop: Population) -> pd.DataFrame:
-    """One row per target (see the module docstring); columns :data:`COLUMNS`."""
+    """One row per target (see the module docstring); columns :data:`COLUMNS`.
+
+    Raises ``ValueError`` when a target's domain holds no record (a tiny sample), rather than
+    reporting an undefined share.
+    """
     cols = pop.columns()
     targets = all_targets(pop.year)
     needed = sorted(
         {str(v) for t in targets if t.measure_field == "group" for v in t.measure_values}
     )
     members = grp.membership(pop, needed) if needed else {}
-    rows = [
-        _row(
-            t.name,
-            t.kind,
-            t.value,
-            t.evaluate(cols, pop.weight, members),
-            t.calibrate,
-            t.basis,
-            t.source,
-        )
-        for t in targets
-    ]
+    rows = []
+    for t in targets:
+        synth = t.evaluate(cols, pop.weight, members)
+        if np.isnan(synth):
+            _too_small(pop, t.name)
+        rows.append(_row(t.name, t.kind, t.value, synth, t.calibrate, t.basis, t.source))
     # Wages: monthly full-time gross of full-time employees (wage / months / fte).
     wages = load_table("population/wages_2021")
     months = parameter("months_per_year")
@@ -184,8 +189,8 @@ def validate(pop: Population) -> pd.DataFrame:
     w = pop.weight[ft]
     for row in wages.frame.itertuples(index=False):
         if monthly.size == 0:
-            synth = float("nan")
-        elif row.quantile < 0:
+            _too_small(pop, f"wage_fulltime_monthly_{row.statistic}")
+        if row.quantile < 0:
             synth = float(np.average(monthly, weights=w))
         else:
             synth = _weighted_quantile(monthly, w, float(row.quantile))
@@ -205,7 +210,9 @@ def validate(pop: Population) -> pd.DataFrame:
     for s, share in zip(Sex, parttime_shares(), strict=True):
         sel = emp & (pop.sex == s)
         den = pop.weight[sel].sum(dtype=np.int64)
-        synth = float(pop.weight[sel & (pop.fte < 1.0)].sum(dtype=np.int64) / den) if den else 0.0
+        if not den:
+            _too_small(pop, f"parttime_share_{s.name.lower()}")
+        synth = float(pop.weight[sel & (pop.fte < 1.0)].sum(dtype=np.int64) / den)
         rows.append(
             _row(
                 f"parttime_share_{s.name.lower()}",
