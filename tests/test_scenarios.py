@@ -474,3 +474,10 @@ def test_with_values_checks_names_and_bounds():
         s.with_values({"vov.colour": 1.0})
     with pytest.raises(ScenarioError, match=r"awareness: Input should be less than or equal to 1"):
         s.with_values({"vov.awareness": 1.5})
+
+
+def test_inventory_notes_say_how_a_figure_was_derived_or_why_it_is_missing():
+    inv = sc.inventory().set_index("id")
+    assert inv.loc["vov", "budget_note"].startswith("DERIVED: 55793 users x 53 h")
+    assert "no sourced basis" in inv.loc["kmo_portefeuille", "budget_note"]
+    assert "no sourced basis" in inv.loc["kmo_portefeuille", "users_note"]

@@ -25,6 +25,7 @@ LEVELS = ("flemish", "federal", "sectoral")
 KINDS = ("money", "time", "voucher", "service", "employer_obligation")
 STATUSES = ("published", "derived", "proxy")
 NOT_PUBLISHED = "not published"
+NO_ESTIMATE = "not published; no sourced basis for an estimate in the compiled sources"
 LEVEL_COLOURS = {"flemish": "#f2c500", "federal": "#1f4e9c", "sectoral": "#3a9d5d"}
 
 
@@ -32,9 +33,10 @@ def inventory() -> pd.DataFrame:
     """The inventory as one row per instrument, with users and budget per year.
 
     Columns: the descriptive columns of ``inventory.csv`` plus ``users_per_year``,
-    ``users_unit``, ``users_year``, ``users_status``, ``budget_meur_per_year`` (M EUR per
-    year), ``budget_year``, ``budget_status``, ``budget_note``. Missing figures are NaN with
-    status ``"not published"``.
+    ``users_unit``, ``users_year``, ``users_status``, ``users_note``, ``budget_meur_per_year``
+    (M EUR per year), ``budget_year``, ``budget_status``, ``budget_note``. Missing figures are
+    NaN with status ``"not published"`` and a note saying no estimate could be sourced;
+    derived estimates carry status ``"derived"`` and their calculation in the note.
     """
     inv = load_table("scenarios/inventory").frame.copy()
     fig = load_table("scenarios/inventory_figures").frame
@@ -66,7 +68,8 @@ def inventory() -> pd.DataFrame:
     out["budget_meur_per_year"] = budget["value"].reindex(out.index)
     out["budget_year"] = budget["year"].reindex(out.index)
     out["budget_status"] = budget["status"].reindex(out.index).fillna(NOT_PUBLISHED)
-    out["budget_note"] = budget["note"].reindex(out.index)
+    out["users_note"] = users["note"].reindex(out.index).fillna(NO_ESTIMATE)
+    out["budget_note"] = budget["note"].reindex(out.index).fillna(NO_ESTIMATE)
     return out.reset_index()
 
 
