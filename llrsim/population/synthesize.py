@@ -503,16 +503,15 @@ def synthesize(year: int = 2024, n: int | None = 100_000, seed: int = 0) -> Popu
     # status, education, sex, age (implicit stratification): the earlier a key, the closer
     # its totals in the sample (within one sampling interval N/n per block).
     order = np.lexsort((c.age, c.sex, c.education, c.status))
+    u_start = rng.random()  # drawn in every case, so n=None and n=N share one random stream
     if n is None or n == total:
         cell = np.repeat(order, c.count[order])
         weight = np.ones(total, dtype=np.int32)
-        if n is None:
-            rng.integers(0, 1)  # keep the stream identical whether n is None or N
     else:
         k = np.arange(n + 1, dtype=np.int64)
         start = (k * total) // n
         weight64 = np.diff(start)
-        offset = np.floor(rng.random() * weight64).astype(np.int64)
+        offset = np.floor(u_start * weight64).astype(np.int64)
         cum = np.cumsum(c.count[order])
         cell = order[np.searchsorted(cum, start[:-1] + offset, side="right")]
         weight = weight64.astype(np.int32)
