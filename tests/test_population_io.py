@@ -31,6 +31,22 @@ def test_to_pandas_keeps_columns_and_dtypes(pop):
         assert np.array_equal(frame[name].to_numpy(), getattr(pop, name))
 
 
+def test_pandas_round_trip_and_checks(pop):
+    frame = pop.to_pandas()
+    assert Population.from_pandas(frame).equals(pop)
+    wide = frame.astype({"age": "int64", "weight": "int64"})
+    assert Population.from_pandas(wide, year=2025).equals(pop)
+    frame.loc[0, "weight"] = -1
+    with pytest.raises(DataError, match="negative weight"):
+        Population.from_pandas(frame)
+
+
+def test_unknown_column_is_refused(pop, tmp_path):
+    path = _write(pop, tmp_path / "extra.parquet", income=np.zeros(pop.n))
+    with pytest.raises(DataError, match=r"unknown column\(s\) \['income'\]"):
+        Population.read_parquet(path)
+
+
 def _write(pop, path, **changes):
     cols = {k: v.copy() for k, v in pop.columns().items()}
     drop = changes.pop("drop", None)

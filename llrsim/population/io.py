@@ -102,22 +102,49 @@ def read_parquet(path: str | Path) -> Population:
         year = int(meta[_YEAR_KEY].decode())
     except ValueError:
         raise DataError(f"{path}: metadata 'llrsim.year' is not an integer") from None
-    missing = [name for name in SCHEMA if name not in table.column_names]
+    columns = _schema_columns({name: table.column(name) for name in table.column_names}, str(path))
+    return Population(year=year, **columns)
+
+
+def _schema_columns(raw: dict, where: str) -> dict[str, np.ndarray]:
+    """SCHEMA columns from arrow or pandas columns: present, no nulls, lossless dtypes."""
+    missing = [name for name in SCHEMA if name not in raw]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; expected {list(SCHEMA)}")
+        raise DataError(f"{where}: missing column(s) {missing}; expected {list(SCHEMA)}")
+    extra = [name for name in raw if name not in SCHEMA]
+    if extra:
+        raise DataError(f"{where}: unknown column(s) {extra}; expected {list(SCHEMA)}")
     columns = {}
     for name, (dtype, _) in SCHEMA.items():
-        col = table.column(name)
-        if col.null_count:
-            raise DataError(f"{path}: column '{name}' has {col.null_count} missing values")
-        arr = col.to_numpy()
+        col = raw[name]
+        nulls = int(col.null_count) if hasattr(col, "null_count") else int(col.isna().sum())
+        if nulls:
+            raise DataError(f"{where}: column '{name}' has {nulls} missing values")
+        arr = np.asarray(col.to_numpy())
         if arr.dtype != np.dtype(dtype):
+            if arr.dtype.kind not in "biuf":
+                raise DataError(f"{where}: column '{name}' ({arr.dtype}) is not numeric")
             cast = arr.astype(dtype)
             if not np.array_equal(cast.astype(arr.dtype), arr, equal_nan=arr.dtype.kind == "f"):
                 raise DataError(
-                    f"{path}: column '{name}' ({arr.dtype}) does not fit {dtype} without loss"
+                    f"{where}: column '{name}' ({arr.dtype}) does not fit {dtype} without loss"
                 )
             arr = cast
         columns[name] = np.ascontiguousarray(arr)
-    check_arrays(columns, str(path))
-    return Population(year=year, **columns)
+    check_arrays(columns, where)
+    return columns
+
+
+def from_pandas(frame: pd.DataFrame, year: int | None = None) -> Population:
+    """A population from a DataFrame with the SCHEMA columns (checked as for Parquet).
+
+    ``year`` defaults to ``frame.attrs['year']`` (set by :func:`to_pandas`).
+    """
+    from llrsim.population.population import Population
+
+    if year is None:
+        if "year" not in frame.attrs:
+            raise DataError("DataFrame: no year given and frame.attrs['year'] not set")
+        year = int(frame.attrs["year"])
+    columns = _schema_columns({name: frame[name] for name in frame.columns}, "DataFrame")
+    return Population(year=int(year), **columns)

@@ -113,6 +113,13 @@ class Population:
 
         return to_pandas(self)
 
+    @classmethod
+    def from_pandas(cls, frame: pd.DataFrame, year: int | None = None) -> Population:
+        """The inverse of :meth:`to_pandas` (``year`` defaults to ``frame.attrs['year']``)."""
+        from llrsim.population.io import from_pandas
+
+        return from_pandas(frame, year)
+
     def to_parquet(self, path: str | Path) -> Path:
         """Write to Parquet; :meth:`read_parquet` gives back an identical population."""
         from llrsim.population.io import to_parquet
