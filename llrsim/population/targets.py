@@ -162,7 +162,8 @@ class Target:
         return num / den
 
 
-def _parse_measure(text: str, where: str) -> tuple[str, tuple | None]:
+def parse_measure(text: str, where: str) -> tuple[str, tuple | None]:
+    """``field:value|value`` -> (field, codes or group names); ``all`` -> (``all``, None)."""
     text = text.strip()
     if text.lower() == "all":
         return "all", None
@@ -192,7 +193,7 @@ def targets_from_frame(frame: pd.DataFrame, where: str) -> list[Target]:
             raise DataError(f"{at}: age_min {row.age_min} above age_max {row.age_max}")
         if row.kind == "share" and not 0.0 <= row.value <= 1.0:
             raise DataError(f"{at}: share {row.value} outside [0, 1]")
-        field, values = _parse_measure(row.measure, at)
+        field, values = parse_measure(row.measure, at)
         out.append(
             Target(
                 name=row.target,

@@ -9,7 +9,7 @@ the others; the tables' metadata say why) and the source.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,10 @@ COLUMNS = [
 ]
 
 
-def _target(name: str, measure: str, value: float, **kw: object) -> tg.Target:
-    field, values = tg._parse_measure(measure, name)
-    base = {
+def _target(name: str, measure: str, value: float, **kw: Any) -> tg.Target:
+    """A target in the common format built in code from a table row (defaults: share, 18-67)."""
+    field, values = tg.parse_measure(measure, name)
+    base: dict[str, Any] = {
         "year": 0,
         "sex": None,
         "age_min": 18,
@@ -56,7 +57,7 @@ def _target(name: str, measure: str, value: float, **kw: object) -> tg.Target:
         "source": "",
     }
     base.update(kw)
-    return tg.Target(name=name, measure_field=field, measure_values=values, value=value, **base)  # type: ignore[arg-type]
+    return tg.Target(name=name, measure_field=field, measure_values=values, value=value, **base)
 
 
 def all_targets(year: int) -> list[tg.Target]:
@@ -134,7 +135,15 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(x[order][np.searchsorted(cw, p * cw[-1], side="left")])
 
 
-def _row(t_name, kind, value, synth, calibrated, basis, source) -> dict:
+def _row(
+    t_name: str,
+    kind: str,
+    value: float,
+    synth: float,
+    calibrated: bool,
+    basis: str,
+    source: str,
+) -> dict[str, Any]:
     abs_err = abs(synth - value)
     rel_err = abs_err / abs(value) if value != 0 else float("inf") if abs_err else 0.0
     tol = SHARE_TOLERANCE if kind == "share" else RELATIVE_TOLERANCE
