@@ -567,3 +567,12 @@ def policy_kernel(
                 tp_c[c], ti_c[c],
             )  # fmt: skip
     return tp_c.sum(axis=0), ti_c.sum(axis=0)
+
+
+@nb.njit(cache=True)
+def takeup_probability_array(qv, sex, education, employer_size) -> np.ndarray:
+    """The kernel's take-up probability of one instrument row ``qv`` over person arrays."""
+    out = np.empty(sex.shape[0], dtype=np.float64)
+    for i in range(sex.shape[0]):
+        out[i] = _takeup_probability(qv, sex[i], education[i], employer_size[i])
+    return out
