@@ -154,3 +154,35 @@ def test_any_valid_arguments_give_exact_weights(n, seed, year):
     assert pop.weight.min() >= 1 and pop.weight.max() - pop.weight.min() <= 1
     assert pop.age.min() >= 18 and pop.age.max() <= 67
     assert np.isfinite(pop.wage).all() and np.isfinite(pop.fte).all()
+
+
+def test_validation_detects_a_wrong_population(pop):
+    broken = pop.take(np.arange(pop.n))
+    js = np.flatnonzero(broken.status == Status.JOBSEEKER)
+    broken.status[js[::2]] = Status.INACTIVE  # half the jobseekers become inactive
+    v = broken.validate().set_index("target")
+    assert not v.loc["jobseekers", "within_tolerance"]
+    assert v.loc["jobseekers", "synthetic"] < 0.6 * v.loc["jobseekers", "value"]
+    assert v.loc["employment_rate_men_20_64", "within_tolerance"]
+
+
+def test_cells_keep_the_age_sex_margins_exactly():
+    c = cells(2027)
+    want = age_sex_counts(2027)
+    got = np.zeros_like(want)
+    np.add.at(got, (c.sex.astype(int), c.age.astype(int) - 18), c.count)
+    assert np.array_equal(got, want)
+    assert c.count.dtype == np.int64 and (c.count >= 0).all()
+
+
+def test_random_quantiles_are_uniform_even_for_singleton_groups():
+    from llrsim.population.synthesize import random_quantiles
+
+    rng = np.random.default_rng(0)
+    group = np.arange(20_000) % 10_000  # groups of two records
+    q = random_quantiles(group, np.ones(20_000, dtype=np.int32), rng)
+    assert 0 < q.min() and q.max() < 1
+    hist = np.histogram(q, bins=10, range=(0, 1))[0]
+    assert hist.min() > 1_800 and hist.max() < 2_200
+    single = random_quantiles(np.arange(5_000), np.ones(5_000, dtype=np.int32), rng)
+    assert abs(single.mean() - 0.5) < 0.02 and single.std() > 0.25
