@@ -63,11 +63,24 @@ def test_ipf_refuses_target_on_structural_zero():
 )
 def test_largest_remainder_sums_exactly(values, total):
     values = np.array(values)
-    if values.sum() == 0:
+    if not values.sum() > 0:
+        with pytest.raises(ValueError, match="positive sum"):
+            largest_remainder(values, total)
         return
     out = largest_remainder(values, total)
     assert out.sum() == total
-    assert np.all(np.abs(out - values * total / values.sum()) < 1 + 1e-6)
+    assert (out >= 0).all()
+    assert np.all(np.abs(out - values / values.sum() * total) < 1 + 1e-6)
+
+
+def test_round_within_groups_absorbs_floating_point_overshoot():
+    # values 1.5 persons (< 1e-6 relative) above the total; the floors overshoot by one unit,
+    # taken from the value with the smallest fractional part
+    values = np.array([1_000_001.0, 1_000_000.5])
+    out = round_within_groups(values, np.zeros(2, dtype=np.int64), np.array([2_000_000]))
+    assert out.tolist() == [1_000_000, 1_000_000]
+    with pytest.raises(ValueError, match="group totals differ"):
+        round_within_groups(np.array([2.0, 1.0, 1.0]), np.zeros(3, dtype=np.int64), [3])
 
 
 def test_round_within_groups_keeps_group_totals():

@@ -125,28 +125,50 @@ def round_within_groups(values: np.ndarray, group: np.ndarray, totals: np.ndarra
 
     Largest-remainder (Hamilton) rounding: each value is floored, then the units missing in
     its group go to the values with the largest fractional parts (ties broken by position,
-    so the result is deterministic). Every result differs from its value by less than 1.
+    so the result is deterministic). Group sums of ``values`` must equal ``totals`` within a
+    relative 1e-6 (floating-point error of a fit); when that error makes the floors overshoot
+    a total, the excess units are taken from the values with the smallest fractional parts.
+    Every result differs from its value by less than 1 (up to that error) and is
+    nonnegative for nonnegative values.
     """
     values = np.asarray(values, dtype=np.float64)
+    group = np.asarray(group, dtype=np.int64)
     totals = np.asarray(totals, dtype=np.int64)
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueError("round_within_groups: values must be finite and nonnegative")
+    n_groups = totals.shape[0]
     base = np.floor(values)
     frac = values - base
     base = base.astype(np.int64)
-    missing = totals - np.bincount(group, weights=base, minlength=totals.shape[0]).astype(np.int64)
-    counts = np.bincount(group, minlength=totals.shape[0])
-    if (missing < 0).any() or (missing > counts).any():
+    sums = np.bincount(group, weights=base, minlength=n_groups).astype(np.int64)
+    missing = totals - sums
+    counts = np.bincount(group, minlength=n_groups)
+    exact = np.bincount(group, weights=values, minlength=n_groups)
+    if (np.abs(exact - totals) > 1e-6 * np.maximum(totals, 1)).any() or (missing > counts).any():
         raise ValueError("round_within_groups: group totals differ from the sums of the values")
-    order = np.lexsort((np.arange(values.shape[0]), -frac, group))
+    idx = np.arange(values.shape[0])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    # Largest fractions first within each group: add one unit to the first `missing`.
+    order = np.lexsort((idx, -frac, group))
     rank = np.empty(values.shape[0], dtype=np.int64)
-    rank[order] = np.arange(values.shape[0]) - starts[group[order]]
-    return base + (rank < missing[group]).astype(np.int64)
+    rank[order] = idx - starts[group[order]]
+    out = base + (rank < np.maximum(missing, 0)[group]).astype(np.int64)
+    for g in np.flatnonzero(missing < 0):  # rare: floating-point overshoot
+        members = np.flatnonzero((group == g) & (out > 0))
+        take = members[np.lexsort((members, frac[members]))][: -missing[g]]
+        if take.shape[0] < -missing[g]:
+            raise ValueError("round_within_groups: cannot reach a group total")
+        out[take] -= 1
+    return out
 
 
 def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
-    """Integers close to ``values`` (nonnegative) summing exactly to ``total``."""
+    """Integers close to ``values * total / sum(values)`` (nonnegative) summing to ``total``."""
     values = np.asarray(values, dtype=np.float64)
-    scaled = values * (total / values.sum()) if values.sum() > 0 else values
+    s = values.sum()
+    if not s > 0:
+        raise ValueError("largest_remainder: values must have a positive sum")
+    scaled = values / s * total
     return round_within_groups(
         scaled, np.zeros(values.shape[0], dtype=np.int64), np.array([total], dtype=np.int64)
     )
