@@ -74,6 +74,7 @@ from llrsim.population.transitions import (
     calibrate_transitions,
     reference_stocks,
     stocks_from_population,
+    student_stay_from_population,
 )
 from llrsim.tables import load_table
 
@@ -389,7 +390,8 @@ def demography_tables(
     """Build the tables of the demography step for simulated years ``start_year..end_year``.
 
     ``params`` defaults to ``data/parameters/demography.toml``. With a ``base`` population
-    the transition matrices are calibrated to its stocks, and new jobs draw sector × size,
+    the transition matrices are calibrated to its stocks (study exit at 18-24 to its
+    student shares by age), and new jobs draw sector × size,
     entry wages (weighted median wage of employees aged 18-29 by education) and part-time
     shares from it; without one, from the reference tables (``data/dynamics/``).
     """
@@ -413,8 +415,14 @@ def demography_tables(
     early[er["age"].to_numpy()] = np.minimum(
         er["hazard"].to_numpy() * p.value("retirement.early_hazard_scale"), 1.0
     )
-    stocks = stocks_from_population(base) if base is not None else reference_stocks()
-    P, _ = calibrate_transitions(stocks, p)
+    if base is not None:
+        # the base's student profile sets the study exit of 18-24 only: from 25 the small,
+        # flat shares of students reflect adults entering study, which is not modelled
+        stay = student_stay_from_population(base)
+        stay[1:] = np.nan
+        P, _ = calibrate_transitions(stocks_from_population(base), p, stay)
+    else:
+        P, _ = calibrate_transitions(reference_stocks(), p)
     cum = np.cumsum(P, axis=-1)
     cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
     jc = load_table("dynamics/transition_risk_age").frame["job_change"].to_numpy()

@@ -17,8 +17,10 @@ Method (per cell c, stocks x_E, x_U, x_I, x_S):
 1. Outflows from employment: ``eu_c = A_eu · rr_eu(c)``, ``ei_c = A_ei · rr_ei(c)``, with
    A_eu, A_ei such that the employment-weighted mean over ages 18-64 equals 1.1 % and 3.2 %.
 2. Inflows into employment: ``ue_c = r · rr_ue(c) · m_c`` and ``ie_c = rr_ie(c) · m_c``; the
-   cell factor ``m_c`` balances employment in the cell (outflow = inflow, including school
-   leavers), so employment rates by sex, age and education stay where the base puts them;
+   cell factor ``m_c`` balances employment in the cell (outflow = inflow, school leavers
+   included), bounded to 0.2-6 times its aggregate value (where school leavers alone
+   outweigh the outflow, re-employment must not vanish), so employment rates by sex, age
+   and education stay where the base puts them;
    the ratio ``r`` is set so the aggregate U→E / I→E ratio equals 37.1 / 12.2.
 3. Unemployment is balanced by the U→I flow (I→U fixed by ``transitions.i_to_u``).
 4. Moves between employee-private / employee-public / self-employed at rate
@@ -60,6 +62,7 @@ N_MOVING = 6  #: statuses with a transition row (RETIRED is absorbing)
 EMPLOYED = (int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC), int(Status.SELF_EMPLOYED))
 U, I, S, R = int(Status.JOBSEEKER), int(Status.INACTIVE), int(Status.STUDENT), int(Status.RETIRED)  # noqa: E741
 _WORKING_AGE_BANDS = 9  #: bands 18-24 ... 60-64, the scope of the 2023 flow statistics
+_M_RANGE = (0.2, 6.0)  #: cell balancing factor bounds, relative to the aggregate factor
 _EMPLOYMENT_CAP = 0.97  #: reference stocks: largest employed share of those not studying/retired
 
 
@@ -215,13 +218,39 @@ def _relative_risks() -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def student_stay_from_population(pop: Population) -> np.ndarray:
+    """P(still a student next year) by age band, from the base's student shares by age.
+
+    Reads the cross-section as a cohort: ``stay(band) = sum_a S(a + 1) / sum_a S(a)`` over
+    the ages a of the band, with S(a) the weighted share of students at single age a, so
+    the projected student profile keeps the base's. Bands without students get NaN (the
+    caller then uses ``data/dynamics/student_transitions``).
+    """
+    w = pop.weight.astype(np.float64)
+    ages = pop.age.astype(np.int64)
+    tot = np.bincount(ages, weights=w, minlength=MAX_AGE + 2)
+    stud = np.bincount(ages, weights=w * (pop.status == S), minlength=MAX_AGE + 2)
+    share = np.where(tot > 0, stud / np.where(tot > 0, tot, 1), 0.0)
+    out = np.full(N_BANDS, np.nan)
+    upper = [*(b - 1 for b in BAND_LOWER[1:]), MAX_AGE]
+    for b, (lo, hi) in enumerate(zip(BAND_LOWER, upper, strict=True)):
+        now = share[lo : hi + 1].sum()
+        if now > 0:
+            out[b] = min(share[lo + 1 : hi + 2].sum() / now, 1.0)
+    return out
+
+
 def calibrate_transitions(
-    stocks: np.ndarray, params: ParameterSet | None = None
+    stocks: np.ndarray,
+    params: ParameterSet | None = None,
+    student_stay: np.ndarray | None = None,
 ) -> tuple[np.ndarray, CalibrationReport]:
     """Transition matrices ``P[sex, band, education, from, to]`` (float64 ``[2, 10, 3, 6, 6]``).
 
     ``stocks`` are weighted persons ``[2, 10, 3, 7]`` (:func:`stocks_from_population` or
-    :func:`reference_stocks`); rows of P sum to 1. See the module docstring for the method.
+    :func:`reference_stocks`); rows of P sum to 1. ``student_stay`` (by band, NaN = use the
+    table) replaces ``data/dynamics/student_transitions``, e.g. from
+    :func:`student_stay_from_population`. See the module docstring for the method.
     """
     p = params if params is not None else load_parameters("demography")
     stocks = np.asarray(stocks, dtype=np.float64)
@@ -235,6 +264,11 @@ def calibrate_transitions(
         * p.value("transitions.student_stay_scale"),
         1.0,
     )
+    if student_stay is not None:
+        given = np.asarray(student_stay, dtype=np.float64)
+        if given.shape != (N_BANDS,):
+            raise ValueError(f"student_stay must have shape ({N_BANDS},)")
+        stay = np.where(np.isnan(given), stay, np.clip(given, 0.0, 1.0))
     dest = load_table("dynamics/student_destination").frame.set_index("education")
     d_e, d_u, d_i = (
         dest.loc[[0, 1, 2], c].to_numpy() for c in ("employed", "jobseeker", "inactive")
@@ -248,6 +282,15 @@ def calibrate_transitions(
     tot_k = x_k.sum(axis=(0, 1, 2))
     glob_split = tot_k / tot_k.sum() if tot_k.sum() > 0 else np.array([0.651, 0.205, 0.144])
     split = np.where(x_e[..., None] > 0, x_k / np.where(x_e > 0, x_e, 1)[..., None], glob_split)
+    # school leavers take the employed / jobseeker / inactive mix of the next age band (same
+    # sex and education) of the calibration stocks, so the young keep the base's status mix;
+    # the student_destination table serves cells without such stocks
+    nxt = np.minimum(np.arange(N_BANDS) + 1, N_BANDS - 1)
+    eui = np.stack([x_e, x_u, x_i], axis=-1)[:, nxt]
+    eui_tot = eui.sum(axis=-1, keepdims=True)
+    table = np.stack([d_e, d_u, d_i], axis=-1)[None, None]
+    dest3 = np.where(eui_tot > 0, eui / np.where(eui_tot > 0, eui_tot, 1), table)
+    d_e, d_u, d_i = dest3[..., 0], dest3[..., 1], dest3[..., 2]
 
     wmask = np.zeros(N_BANDS, dtype=bool)
     wmask[:_WORKING_AGE_BANDS] = True
@@ -257,16 +300,18 @@ def calibrate_transitions(
     eu = np.broadcast_to(eu, x_e.shape).copy()
     ei = np.broadcast_to(ei, x_e.shape).copy()
     leave_s = x_s * (1.0 - stay)[None, :, None]
-    school_to_e = leave_s * d_e[None, None, :]
 
     def inflows(ratio: float) -> tuple[np.ndarray, np.ndarray, int]:
         g_u = ratio * rr_ue[None] * np.ones_like(x_e)
         g_i = rr_ie[None] * np.ones_like(x_e)
-        need = np.clip(x_e * (eu + ei) - school_to_e, 0, None)
+        # school leavers into employment count as inflow; where they alone outweigh the
+        # outflow (young bands) the bound below keeps re-employment from vanishing
+        need = np.clip(x_e * (eu + ei) - leave_s * d_e, 0.0, None)
         denom = x_u * g_u + x_i * g_i
         ok = denom > 0
         m_all = need[ok].sum() / denom[ok].sum() if ok.any() else 1.0
         m = np.where(ok, need / np.where(ok, denom, 1.0), m_all)
+        m = np.clip(m, _M_RANGE[0] * m_all, _M_RANGE[1] * m_all)
         ue, ie = g_u * m, g_i * m
         clipped = int(np.sum((ue > 0.9) | (ie > 0.6)))
         return np.minimum(ue, 0.9), np.minimum(ie, 0.6), clipped
@@ -285,7 +330,7 @@ def calibrate_transitions(
     ue, ie, clipped = inflows(float(np.exp(0.5 * (lo + hi))))
 
     # unemployment balance through U->I (I->U fixed), falling back on I->U when U would grow
-    into_u = x_e * eu + x_i * iu0 + leave_s * d_u[None, None, :]
+    into_u = x_e * eu + x_i * iu0 + leave_s * d_u
     ui = np.where(x_u > 0, into_u / np.where(x_u > 0, x_u, 1) - ue, 0.15)
     iu = np.full_like(ui, iu0)
     neg = ui < 0
@@ -307,13 +352,13 @@ def calibrate_transitions(
     for b, k2 in enumerate(EMPLOYED):
         P[..., U, k2] = ue * split[..., b]
         P[..., I, k2] = ie * split[..., b]
-        P[..., S, k2] = (1.0 - stay)[None, :, None] * d_e[None, None, :] * split[..., b]
+        P[..., S, k2] = (1.0 - stay)[None, :, None] * d_e * split[..., b]
     P[..., U, I] = ui
     P[..., U, U] = 1.0 - P[..., U, :].sum(axis=-1)
     P[..., I, U] = iu
     P[..., I, I] = 1.0 - P[..., I, :].sum(axis=-1)
-    P[..., S, U] = (1.0 - stay)[None, :, None] * d_u[None, None, :]
-    P[..., S, I] = (1.0 - stay)[None, :, None] * d_i[None, None, :]
+    P[..., S, U] = (1.0 - stay)[None, :, None] * d_u
+    P[..., S, I] = (1.0 - stay)[None, :, None] * d_i
     P[..., S, S] = stay[None, :, None]
     if np.any(P < -1e-12) or not np.allclose(P.sum(axis=-1), 1.0):
         raise ValueError("calibration produced an invalid transition matrix")
