@@ -456,6 +456,19 @@ class Results:
 
         return ResultsPlots(self)
 
+    def statement(self, person_id: int, year: int) -> pd.DataFrame:
+        """One person's rights overview in ``year`` under each scenario (as S1 would show it):
+        per instrument, eligible or not and why, balance, accrued, used, expiring when.
+
+        Only for results of :func:`llrsim.simulate` (which keeps the run context).
+        """
+        ctx = getattr(self, "context", None)
+        if ctx is None:
+            raise DataError("statement() needs the run context of llrsim.simulate()")
+        from llrsim.engine.statement import statement
+
+        return statement(ctx, person_id, year)
+
     def __repr__(self) -> str:
         return (
             f"Results(scenarios={self.scenarios}, years={self.years[0]}-{self.years[-1]}, "

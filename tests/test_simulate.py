@@ -91,9 +91,8 @@ def test_identical_for_one_or_two_threads(pop):
         np.testing.assert_array_equal(one.tallies[v], two.tallies[v], err_msg=v)
 
 
-def test_two_halves_add_up_to_the_whole(pop):
-    """Chunking invariance at the API level: simulating two halves of the records (with the
-    entrants split alike) and adding the tallies gives exactly the whole."""
+def test_results_do_not_depend_on_the_number_of_chunks(pop):
+    """Chunking invariance at the API level (one chunk vs thirteen)."""
     from llrsim.engine.simulate import simulate
 
     whole = simulate(pop, ["S4"], years=YEARS, seed=9, n_chunks=1)
@@ -161,3 +160,39 @@ def test_money_ledger_balances_and_caps_hold_for_random_rules(
     assert (closing >= 0).all()
     assert (closing <= 2 * n * (accrual + cap_extra)).all()  # cap per person x weight
     assert (ds["spent"].values <= 2 * n * max_use).all()  # at most one course a year
+
+
+def test_single_records_add_up_to_the_whole_run():
+    """Every record simulated alone (any chunking, here chunks of one) sums to the full run:
+    the strongest form of 'two halves concatenated give the whole'."""
+    from llrsim.population import groups
+
+    small = llrsim.synthesize(2024, 40, seed=8)
+    res = llrsim.simulate(small, ["S0", "S6"], years=range(2025, 2029), seed=8)
+    ctx = res.context
+    total = None
+    for i in range(ctx.population.n):
+        one = ctx.population.take(np.array([i]))
+        entry = ctx.entry_year[[i]].astype(np.int64)
+        gp, gn = groups.compiled(), groups.names()
+        ds = run_plan(one, entry, ctx.plan, ctx.tables, gp, gn, ctx.coef, ctx.seed, n_chunks=1)
+        total = ds if total is None else total + ds
+    for v in res.tallies.data_vars:
+        np.testing.assert_array_equal(total[v].values, res.tallies[v].values, err_msg=v)
+
+
+def test_statement_shows_one_persons_rights(pop):
+    res = llrsim.simulate(pop, ["S0", "S4"], years=YEARS, seed=4)
+    low = np.flatnonzero((pop.education == 0) & (pop.status == 4))[0]  # low-educated inactive
+    st = res.statement(int(pop.person_id[low]), 2027)
+    s4 = st[(st.scenario == "S4") & (st.instrument == "llr_money_selective")].iloc[0]
+    assert s4.eligible and s4.why_not == ""
+    assert s4.opening + s4.accrued + s4.exchanged_in - s4.used - s4.expired == pytest.approx(
+        s4.closing + s4.exchanged_out
+    )
+    vov = st[(st.scenario == "S0") & (st.instrument == "vov")].iloc[0]
+    assert not vov.eligible and "needs employee_private" in vov.why_not
+    with pytest.raises(ValueError, match="not a record"):
+        res.statement(-5, 2027)
+    with pytest.raises(ValueError, match="not simulated"):
+        res.statement(int(pop.person_id[low]), 2040)

@@ -21,6 +21,7 @@ import numpy as np
 from llrsim.behaviour.coefficients import behaviour_vector, default_parameters
 from llrsim.engine.build import build_plan
 from llrsim.engine.run import DEFAULT_CHUNKS, run_plan
+from llrsim.engine.statement import RunContext
 from llrsim.errors import ParameterError
 from llrsim.parameters import ParameterSet, load_parameters
 from llrsim.population import groups
@@ -173,10 +174,14 @@ def simulate(
         },
         "params": {k: float(v) for k, v in (params or {}).items()},
     }
-    return Results(
+    res = Results(
         tallies,
         plan.metadata,
         it_costs=plan.it_costs,
         manifest=manifest,
         assumptions=CostingAssumptions.from_parameters(sets["costing"]),
     )
+    res.context = RunContext(
+        full, entry_year, plan, tables, behaviour_vector(sets["behaviour"]), seed, tuple(items)
+    )
+    return res
