@@ -117,3 +117,18 @@ def test_response_is_monotone_and_never_below_baseline(p0, aware, m1, extra, cos
     assert 0.0 <= a <= 1.0
     assert a >= p0
     assert b >= a
+
+
+def test_plausibility_report_against_foreign_accounts():
+    from llrsim.behaviour.plausibility import plausibility
+
+    small = llrsim.synthesize(2024, 20_000, seed=4)
+    table = plausibility(small, years=range(2025, 2030), seed=4)
+    assert list(table["benchmark"].str.split(" ").str[0]) == ["CPF", "SkillsFuture", "STAP", "STAP"]
+    shares = table["simulated"].iloc[:3]
+    assert ((shares > 0) & (shares < 1)).all()
+    # cumulative reach over five years exceeds the yearly take-up (people come back or not)
+    assert table["simulated"].iloc[1] > table["simulated"].iloc[0]
+    assert table["simulated"].notna().all()
+    with pytest.raises(ValueError, match="no new money right"):
+        plausibility(small, scenario="S0")

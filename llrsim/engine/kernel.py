@@ -92,6 +92,7 @@ from llrsim.engine.mechanisms import (
     W_EXCHANGED_IN,
     W_EXCHANGED_OUT,
     W_EXPIRED,
+    W_FIRST_USERS,
     W_FORFEITED,
     W_OPENING,
     W_OWN,
@@ -214,6 +215,7 @@ def _run_chunk(
     bal = np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64)
     guid_start = np.zeros((n_s, n_i), dtype=np.int64)
     guid_count = np.zeros((n_s, n_i), dtype=np.int64)
+    ever = np.zeros((n_s, n_i), dtype=np.bool_)
     loc_p = np.zeros(N_PV, dtype=np.int64)
     loc_i = np.zeros((n_i, N_IV), dtype=np.int64)
     touched = np.zeros(n_i, dtype=np.bool_)
@@ -236,6 +238,7 @@ def _run_chunk(
         bal[:, :, :] = 0
         guid_start[:, :] = -(1 << 20)
         guid_count[:, :] = 0
+        ever[:, :] = False
         gmask_last = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
         for y in range(n_years):
             year = year0 + y
@@ -484,6 +487,9 @@ def _run_chunk(
                             loc_i[j, W_PUBLIC] += months * np.int64(qv[Q_ALLOWANCE_MONTH])
                             used = True
                         if used:
+                            if not ever[s, j]:
+                                ever[s, j] = True
+                                loc_i[j, W_FIRST_USERS] = 1
                             loc_i[j, W_USERS] = 1
                             loc_i[j, W_TRANSACTIONS] += 1
                             if base:
@@ -516,6 +522,9 @@ def _run_chunk(
                     guid_count[s, j] = n_use
                     price = np.int64(qv[Q_PRICE])
                     own_c = np.int64(qv[Q_OWN_CONTRIB])
+                    if not ever[s, j]:
+                        ever[s, j] = True
+                        loc_i[j, W_FIRST_USERS] = 1
                     loc_i[j, W_USERS] = 1
                     loc_i[j, W_TRANSACTIONS] += n_use
                     loc_i[j, W_PUBLIC] += n_use * (price - own_c)

@@ -186,6 +186,7 @@ I_VARS = (
     "public_cents",
     "employer_cents",
     "own_cents",
+    "first_users",
 )
 (
     W_ELIGIBLE,
@@ -203,6 +204,7 @@ I_VARS = (
     W_PUBLIC,
     W_EMPLOYER,
     W_OWN,
+    W_FIRST_USERS,
 ) = range(len(I_VARS))
 
 #: Paid working hours per month of a full-time employee, used to turn a monthly wage into an
