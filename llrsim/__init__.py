@@ -31,6 +31,7 @@ _LAZY = {
     "scenarios": ("llrsim.scenarios", None),
     "population": ("llrsim.population", None),
     "behaviour": ("llrsim.behaviour", None),
+    "montecarlo": ("llrsim.montecarlo", None),
 }
 
 __all__ = ["__version__", *_LAZY]
