@@ -32,6 +32,7 @@ import numpy as np
 
 from llrsim.engine import mechanisms as m
 from llrsim.engine.plan import KernelPlan, empty_q
+from llrsim.errors import ScenarioError
 from llrsim.parameters import ParameterSet
 from llrsim.scenarios import compiled as c
 
@@ -152,6 +153,24 @@ def build_plan(
                         * _SCALE[unit]
                         / _SCALE[units[src]]
                     )
+    # an account's vintages live in slots chosen by its expiry rule: keep one rule per
+    # scenario and instrument (also in years it is not in force, so a dormant balance keeps
+    # its ledger)
+    for i, kind in enumerate(kinds):
+        if kind not in ("money_account", "time_account"):
+            continue
+        for s in range(n_s):
+            act = compiled.active[s, :, i]
+            if not act.any():
+                continue
+            rules = np.unique(q[s, act, i, m.Q_EXPIRY_YEARS])
+            if rules.size > 1:
+                raise ScenarioError(
+                    f"instrument {ids[i]} in scenario {compiled.scenarios[s]}: the expiry rule "
+                    f"changes over the years ({sorted(rules.tolist())}); one rule per instrument "
+                    f"is supported — give the new rule a new instrument id"
+                )
+            q[s, :, i, m.Q_EXPIRY_YEARS] = rules[0]
     # exchange (S6): wire the two accounts to each other
     for s in range(n_s):
         for y in range(n_y):

@@ -128,10 +128,16 @@ def _slot(t: int, expiry: int) -> int:
 
 
 @nb.njit(cache=True)
-def _balance(bal, s, j) -> np.int64:
+def _balance(bal, s, j, y, expiry) -> np.int64:
+    """Balance of account ``j``: the vintages that can still hold money in year index ``y``."""
+    if expiry <= 0:
+        return bal[s, j, 0]
     tot = np.int64(0)
-    for v in range(MAX_VINTAGES):
-        tot += bal[s, j, v]
+    first = y - expiry + 1
+    if first < 0:
+        first = 0
+    for t in range(first, y + 1):
+        tot += bal[s, j, t % MAX_VINTAGES]
     return tot
 
 
@@ -193,15 +199,33 @@ def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, un
 
 
 @nb.njit(cache=True)
-def _add_tallies(tp, ti, s, y, gmask, n_groups, loc_p, loc_i, touched, w):
+def _group_list(gmask, n_groups, out) -> int:
+    """Write the indices of the groups in ``gmask`` to ``out``; return how many."""
+    k = 0
     for g in range(n_groups):
         if (gmask >> g) & 1:
-            for v in range(N_PV):
-                tp[s, y, g, v] += loc_p[v] * w
-            for j in range(touched.shape[0]):
-                if touched[j]:
-                    for v in range(N_IV):
-                        ti[s, y, g, j, v] += loc_i[j, v] * w
+            out[k] = g
+            k += 1
+    return k
+
+
+@nb.njit(cache=True)
+def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
+    """Add the person-year's local tallies (times the weight) to each of its groups, then
+    clear the local rows that were used."""
+    for k in range(n_in):
+        g = glist[k]
+        for v in range(N_PV):
+            tp[s, y, g, v] += loc_p[v] * w
+        for j in range(touched.shape[0]):
+            if touched[j]:
+                for v in range(N_IV):
+                    ti[s, y, g, j, v] += loc_i[j, v] * w
+    loc_p[:] = 0
+    for j in range(touched.shape[0]):
+        if touched[j]:
+            loc_i[j, :] = 0
+            touched[j] = False
 
 
 @nb.njit(cache=True)
@@ -220,6 +244,7 @@ def _run_chunk(
     loc_i = np.zeros((n_i, N_IV), dtype=np.int64)
     touched = np.zeros(n_i, dtype=np.bool_)
     el = np.zeros(n_i, dtype=np.bool_)
+    glist = np.zeros(64, dtype=np.int64)
     for i in range(lo, hi):
         w = np.int64(weight[i])
         pkey = person_key(seed, pid[i])
@@ -252,18 +277,16 @@ def _run_chunk(
             if not in_model(event):
                 # rights end at exit: tallied under the groups of the last year in the model
                 gmask = gmask_last
+                n_in = _group_list(gmask, n_g, glist)
                 for s in range(n_s):
-                    loc_p[:] = 0
-                    loc_i[:, :] = 0
-                    touched[:] = False
                     for j in range(n_i):
                         if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
-                            b = _balance(bal, s, j)
+                            b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
                             if b > 0:
                                 loc_i[j, W_OPENING] = b
                                 loc_i[j, W_FORFEITED] = b
                                 touched[j] = True
-                    _add_tallies(tp, ti, s, y, gmask, n_g, loc_p, loc_i, touched, w)
+                    _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w)
                 break
             gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
             gmask_last = gmask
@@ -285,10 +308,8 @@ def _run_chunk(
             )
             cost = episode_cost_cents(coef, minutes)
             base = u < p0
+            n_in = _group_list(gmask, n_g, glist)
             for s in range(n_s):
-                loc_p[:] = 0
-                loc_i[:, :] = 0
-                touched[:] = False
                 loc_p[V_PERSONS] = 1
                 money_new = np.int64(0)
                 time_new = np.int64(0)
@@ -302,7 +323,7 @@ def _run_chunk(
                         loc_i[j, W_ELIGIBLE] = 1
                         touched[j] = True
                     if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
-                        b = _balance(bal, s, j)
+                        b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
                         loc_i[j, W_OPENING] = b
                         if b > 0:
                             touched[j] = True
@@ -312,9 +333,10 @@ def _run_chunk(
                     c = np.int64(q[s, y, j, Q_CONVERT_FROM])
                     if c < 0 or not active[s, y, j] or active[s, y, c]:
                         continue
-                    b = _balance(bal, s, c)
+                    b = _balance(bal, s, c, y, np.int64(q[s, y, c, Q_EXPIRY_YEARS]))
                     if b > 0:
                         bal[s, c, :] = 0
+                        touched[j] = True
                         moved = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
                         loc_i[c, W_EXCHANGED_OUT] += b
                         loc_i[j, W_EXCHANGED_IN] += moved
@@ -326,7 +348,7 @@ def _run_chunk(
                     if k != KIND_MONEY and k != KIND_TIME:
                         continue
                     qv = q[s, y, j]
-                    b = _balance(bal, s, j)
+                    b = _balance(bal, s, j, y, np.int64(qv[Q_EXPIRY_YEARS]))
                     if not active[s, y, j] and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
                         bal[s, j, :] = 0
                         loc_i[j, W_FORFEITED] += b
@@ -547,8 +569,11 @@ def _run_chunk(
                                 bal[s, j, slot] = 0
                                 loc_i[j, W_EXPIRED] += e
                                 touched[j] = True
-                    loc_i[j, W_CLOSING] = _balance(bal, s, j)
-                _add_tallies(tp, ti, s, y, gmask, n_g, loc_p, loc_i, touched, w)
+                    closing = _balance(bal, s, j, y, expiry)
+                    loc_i[j, W_CLOSING] = closing
+                    if closing > 0:
+                        touched[j] = True
+                _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w)
 
 
 @nb.njit(cache=True, parallel=True)

@@ -57,6 +57,14 @@ class KernelPlan:
         )
         if bad.any():
             raise ValueError(f"expiry_years must lie in [0, {m.MAX_VINTAGES - 1}]")
+        for j in range(i):
+            if self.kind[j] in m.BALANCE_KINDS:
+                e = self.q[:, :, j, m.Q_EXPIRY_YEARS]
+                if not (e == e[:, :1]).all():
+                    raise ValueError(
+                        f"instrument {self.instruments[j]}: expiry_years must be the same in "
+                        f"every year of a scenario (vintage slots depend on it)"
+                    )
         years = np.asarray(self.years)
         if len(years) == 0 or np.any(np.diff(years) != 1):
             raise ValueError(f"years must be consecutive and increasing, got {self.years}")
