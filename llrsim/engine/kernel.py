@@ -231,7 +231,8 @@ def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
 @nb.njit(cache=True)
 def _run_chunk(
     lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig, q, coef, tp, ti,
+    demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
+    bal_n, q, coef, tp, ti,
 ):  # fmt: skip
     n_s = active.shape[0]
     n_i = kind.shape[0]
@@ -245,6 +246,8 @@ def _run_chunk(
     touched = np.zeros(n_i, dtype=np.bool_)
     el = np.zeros(n_i, dtype=np.bool_)
     glist = np.zeros(64, dtype=np.int64)
+    n_u = unique_elig.shape[0]
+    eu = np.zeros(max(n_u, 1), dtype=np.bool_)
     for i in range(lo, hi):
         w = np.int64(weight[i])
         pkey = person_key(seed, pid[i])
@@ -279,13 +282,13 @@ def _run_chunk(
                 gmask = gmask_last
                 n_in = _group_list(gmask, n_g, glist)
                 for s in range(n_s):
-                    for j in range(n_i):
-                        if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
-                            b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
-                            if b > 0:
-                                loc_i[j, W_OPENING] = b
-                                loc_i[j, W_FORFEITED] = b
-                                touched[j] = True
+                    for jb in range(bal_n[s]):
+                        j = bal_idx[s, jb]
+                        b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
+                        if b > 0:
+                            loc_i[j, W_OPENING] = b
+                            loc_i[j, W_FORFEITED] = b
+                            touched[j] = True
                     _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w)
                 break
             gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
@@ -309,29 +312,36 @@ def _run_chunk(
             cost = episode_cost_cents(coef, minutes)
             base = u < p0
             n_in = _group_list(gmask, n_g, glist)
+            for u_i in range(n_u):
+                eu[u_i] = matches(
+                    unique_elig[u_i], age, sex, edu, status, size, sector, flags, exp, um, gmask
+                )
             for s in range(n_s):
                 loc_p[V_PERSONS] = 1
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
+                n_act = act_n[s, y]
                 # 1a. opening balances and eligibility
-                for j in range(n_i):
-                    el[j] = active[s, y, j] and matches(
-                        elig[s, y, j], age, sex, edu, status, size, sector, flags, exp, um, gmask
-                    )
+                for jb in range(bal_n[s]):
+                    j = bal_idx[s, jb]
+                    el[j] = False
+                    b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
+                    loc_i[j, W_OPENING] = b
+                    if b > 0:
+                        touched[j] = True
+                for ja in range(n_act):
+                    j = act_idx[s, y, ja]
+                    el[j] = eu[elig_id[s, y, j]]
                     if el[j]:
                         loc_i[j, W_ELIGIBLE] = 1
                         touched[j] = True
-                    if kind[j] == KIND_MONEY or kind[j] == KIND_TIME:
-                        b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
-                        loc_i[j, W_OPENING] = b
-                        if b > 0:
-                            touched[j] = True
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
-                for j in range(n_i):
+                for ja in range(n_act):
+                    j = act_idx[s, y, ja]
                     c = np.int64(q[s, y, j, Q_CONVERT_FROM])
-                    if c < 0 or not active[s, y, j] or active[s, y, c]:
+                    if c < 0 or active[s, y, c]:
                         continue
                     b = _balance(bal, s, c, y, np.int64(q[s, y, c, Q_EXPIRY_YEARS]))
                     if b > 0:
@@ -343,10 +353,9 @@ def _run_chunk(
                         bal[s, j, _slot(y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))] += moved
                         touched[c] = True
                 # 1c. forfeiture of rights no longer in force, and accrual
-                for j in range(n_i):
+                for jb in range(bal_n[s]):
+                    j = bal_idx[s, jb]
                     k = kind[j]
-                    if k != KIND_MONEY and k != KIND_TIME:
-                        continue
                     qv = q[s, y, j]
                     b = _balance(bal, s, j, y, np.int64(qv[Q_EXPIRY_YEARS]))
                     if not active[s, y, j] and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
@@ -389,7 +398,8 @@ def _run_chunk(
                         loc_p[V_ADDITIONAL] = 1
                     # 3. take-up and spending, instruments in plan order
                     remaining = cost
-                    for j in range(n_i):
+                    for ja in range(n_act):
+                        j = act_idx[s, y, ja]
                         if not el[j]:
                             continue
                         k = kind[j]
@@ -520,7 +530,8 @@ def _run_chunk(
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
                 # period follow in the same year with probability Q_SECOND_SHARE each.
-                for j in range(n_i):
+                for ja in range(n_act):
+                    j = act_idx[s, y, ja]
                     if not el[j] or kind[j] != KIND_GUIDANCE:
                         continue
                     qv = q[s, y, j]
@@ -555,10 +566,8 @@ def _run_chunk(
                         loc_i[j, W_DEADWEIGHT] = 1
                     touched[j] = True
                 # 5. FIFO expiry at year end and closing balances
-                for j in range(n_i):
-                    k = kind[j]
-                    if k != KIND_MONEY and k != KIND_TIME:
-                        continue
+                for jb in range(bal_n[s]):
+                    j = bal_idx[s, jb]
                     expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
                     if expiry > 0:
                         t = y - expiry + 1
@@ -579,7 +588,8 @@ def _run_chunk(
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
     seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig, q, coef, n_chunks,
+    demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
+    bal_n, q, coef, n_chunks,
 ):  # fmt: skip
     """Run the whole simulation; returns integer tallies ``(tp, ti)`` summed over chunks.
 
@@ -597,7 +607,8 @@ def policy_kernel(
         if lo < hi:
             _run_chunk(
                 lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
-                unemp, demo_tables, group_preds, kind, active, elig, q, coef,
+                unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx,
+                act_n, bal_idx, bal_n, q, coef,
                 tp_c[c], ti_c[c],
             )  # fmt: skip
     return tp_c.sum(axis=0), ti_c.sum(axis=0)

@@ -33,6 +33,17 @@ class KernelPlan:
     units: list[str]  # (I,) "cent" | "minute"
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per instrument
     it_costs: pd.DataFrame | None = None  # scenario, year, it_one_off_eur, it_yearly_eur
+    #: distinct eligibility predicates (U, P_LEN) and, per (s, y, i), the index of the one in
+    #: force (-1 when the instrument is not in force): the kernel tests each distinct rule
+    #: once per person-year instead of once per scenario and instrument
+    unique_elig: np.ndarray = field(init=False)
+    elig_id: np.ndarray = field(init=False)
+    #: per (s, y): the instruments in force, in plan order (padded; count in act_n)
+    act_idx: np.ndarray = field(init=False)
+    act_n: np.ndarray = field(init=False)
+    #: per s: the accounts (money, time) in force in some year of the scenario (bal_n)
+    bal_idx: np.ndarray = field(init=False)
+    bal_n: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         s, y, i = len(self.scenarios), len(self.years), len(self.instruments)
@@ -65,6 +76,29 @@ class KernelPlan:
                         f"instrument {self.instruments[j]}: expiry_years must be the same in "
                         f"every year of a scenario (vintage slots depend on it)"
                     )
+        flat = self.elig[self.active]
+        uniq, inverse = (
+            np.unique(flat, axis=0, return_inverse=True)
+            if len(flat)
+            else (np.zeros((0, P_LEN), dtype=np.int64), np.zeros(0, dtype=np.int64))
+        )
+        self.unique_elig = np.ascontiguousarray(uniq, dtype=np.int64)
+        self.elig_id = np.full(self.active.shape, -1, dtype=np.int64)
+        self.elig_id[self.active] = inverse.reshape(-1)
+        self.act_idx = np.zeros((s, y, max(i, 1)), dtype=np.int64)
+        self.act_n = np.zeros((s, y), dtype=np.int64)
+        for a in range(s):
+            for b in range(y):
+                idx = np.flatnonzero(self.active[a, b])
+                self.act_idx[a, b, : idx.size] = idx
+                self.act_n[a, b] = idx.size
+        self.bal_idx = np.zeros((s, max(i, 1)), dtype=np.int64)
+        self.bal_n = np.zeros(s, dtype=np.int64)
+        is_bal = np.isin(self.kind, m.BALANCE_KINDS)
+        for a in range(s):
+            idx = np.flatnonzero(is_bal & self.active[a].any(axis=0))
+            self.bal_idx[a, : idx.size] = idx
+            self.bal_n[a] = idx.size
         years = np.asarray(self.years)
         if len(years) == 0 or np.any(np.diff(years) != 1):
             raise ValueError(f"years must be consecutive and increasing, got {self.years}")
