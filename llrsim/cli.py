@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "population": ("llrsim.population.cli", "synthesize a population, write it, print validation"),
     "scenarios": ("llrsim.scenarios.cli", "list, show or diff the scenario files"),
     "compare": ("llrsim.compare", "run S0-S6 and write the report, Excel and Parquet"),
+    "montecarlo": ("llrsim.montecarlo.cli", "Monte Carlo uncertainty and Sobol' sensitivity"),
 }
 
 

@@ -179,7 +179,7 @@ def run_dask(
             n_workers=2 if workers is None else workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never collides with another cluster
         )
         client = Client(cluster)
     elif workers is not None:
