@@ -1,16 +1,15 @@
 """Command line: ``llrsim <command> ...``.
 
 Each command lives next to the concept it drives (``llrsim.population.cli``, ...) and exposes
-``add_arguments(parser)`` and ``run(args) -> int``. Commands are imported only when used, so
-``llrsim --help`` stays fast. Errors raised on purpose by the library end with a one-line
-message on stderr and exit status 2, never a traceback.
+``add_arguments(parser)`` and ``run(args) -> int``. Only the command named on the command
+line is imported, so ``llrsim --help`` stays fast. Errors raised on purpose by the library end
+with a one-line message on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -25,31 +24,39 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    out = {}
-    for name, (module, help_) in COMMANDS.items():
-        if importlib.util.find_spec(module) is not None:
-            out[name] = (module, help_)
-    return out
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command named on the command line (the first word that is a command), if any."""
+    for word in argv:
+        if word in COMMANDS:
+            return word
+        if not word.startswith("-"):
+            return None
+    return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available command."""
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser; only the chosen command's module is imported (fast ``--help``)."""
     from llrsim import __version__
 
-    parser = argparse.ArgumentParser(prog="llrsim", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="llrsim",
+        description="Microsimulation of the Flemish leer- en loopbaanrekening (LLR).",
+    )
     parser.add_argument("--version", action="version", version=f"llrsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_) in _available().items():
+    chosen = _chosen(argv)
+    for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
-        importlib.import_module(module).add_arguments(p)
+        if name == chosen:
+            importlib.import_module(module).add_arguments(p)
         p.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``llrsim`` script; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
