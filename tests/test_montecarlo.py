@@ -417,3 +417,17 @@ def test_cli_writes_quantile_tables_and_resumes(tmp_path, capsys):
     assert main(argv) == 0
     assert main([*argv[:4], "3", *argv[5:]]) == 2
     assert "holds another run" in capsys.readouterr().err
+
+
+def test_store_refuses_a_draw_with_other_rows(reference):
+    from llrsim.montecarlo.store import Store
+
+    frames = {k: v[v["draw"] == 0].drop(columns="draw") for k, v in reference.tables.items()}
+    store = Store({"cost": ("scenario", "year", "funder")}, 2)
+    store.add(0, {"cost": frames["cost"]})
+    with pytest.raises(LlrsimError, match="stored twice"):
+        store.add(0, {"cost": frames["cost"]})
+    with pytest.raises(LlrsimError, match="differ from draw 0"):
+        store.add(1, {"cost": frames["cost"].iloc[::-1]})
+    with pytest.raises(LlrsimError, match="no result"):
+        store.check_complete()

@@ -49,9 +49,11 @@ class MonteCarloResults:
 
     Attributes
     ----------
-    tables:
-        Output name -> tidy DataFrame with ``draw``, the labels and the value columns
-        (:mod:`llrsim.montecarlo.outputs`).
+    labels:
+        Output name -> label table (one row per cell, categorical columns in run order);
+        the same for every draw.
+    values:
+        Output name -> value column -> ``n_draws x cells`` array (row ``i`` is draw ``i``).
     design:
         The sample design (unit-cube rows and parameter values per draw).
     seeds:
@@ -62,15 +64,21 @@ class MonteCarloResults:
 
     def __init__(
         self,
-        tables: Mapping[str, pd.DataFrame],
+        labels: Mapping[str, pd.DataFrame],
+        values: Mapping[str, Mapping[str, np.ndarray]],
         design: Design,
         seeds: Sequence[int],
         manifest: Mapping[str, Any],
     ) -> None:
-        self.tables = dict(tables)
+        self.labels = dict(labels)
+        self.values = {k: dict(v) for k, v in values.items()}
         self.design = design
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self.manifest = json.loads(json.dumps(dict(manifest)))
+        for name, cols in self.values.items():
+            for col, arr in cols.items():
+                if arr.shape != (design.n_draws, len(self.labels[name])):
+                    raise OutputError(f"{name}.{col}: shape {arr.shape} does not fit the run")
 
     # ------------------------------------------------------------------ basics
     @property
@@ -84,25 +92,52 @@ class MonteCarloResults:
         return self.design.frame()
 
     @property
+    def outputs(self) -> list[str]:
+        """Names of the outputs kept by the run."""
+        return list(self.labels)
+
+    @property
     def scenarios(self) -> list[str]:
         """Scenario labels in run order."""
-        first = next(iter(self.tables.values()))
+        first = next(iter(self.labels.values()))
         return [str(s) for s in first["scenario"].cat.categories]
 
     def data(self, output: str) -> pd.DataFrame:
-        """The tidy per-draw table of ``output`` (a copy)."""
-        return self._table(output).copy()
+        """The tidy per-draw table of ``output``: ``draw``, the labels, the values.
 
-    def _table(self, output: str) -> pd.DataFrame:
-        if output not in self.tables:
+        Built on demand (``n_draws x cells`` rows; large for take-up by group and instrument
+        over many draws); summaries aggregate without building it.
+        """
+        self._check_output(output)
+        lab = self.labels[output]
+        n, r = self.n_draws, len(lab)
+        out = pd.DataFrame({"draw": np.repeat(np.arange(n, dtype=np.int64), r)})
+        for col in lab.columns:
+            v = lab[col]
+            if isinstance(v.dtype, pd.CategoricalDtype):
+                out[col] = pd.Categorical.from_codes(
+                    np.tile(v.cat.codes.to_numpy(), n), v.cat.categories
+                )
+            else:
+                out[col] = np.tile(v.to_numpy(), n)
+        for col, arr in self.values[output].items():
+            out[col] = arr.reshape(-1)
+        return out
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every output's tidy per-draw table (:meth:`data`); built on each access."""
+        return {k: self.data(k) for k in self.labels}
+
+    def _check_output(self, output: str) -> None:
+        if output not in self.labels:
             raise OutputError(
-                f"output {output!r} not kept by this run; kept: {sorted(self.tables)}"
+                f"output {output!r} not kept by this run; kept: {sorted(self.labels)}"
             )
-        return self.tables[output]
 
     def _labels(self, output: str) -> list[str]:
-        spec = SPECS[output]
-        return [c for c in self._table(output).columns if c != "draw" and c not in spec.values]
+        self._check_output(output)
+        return list(self.labels[output].columns)
 
     def _value(self, output: str, value: str | None) -> tuple[str, tuple[str, str] | None]:
         spec = SPECS[output]
@@ -121,10 +156,10 @@ class MonteCarloResults:
     ) -> pd.DataFrame:
         """``value`` of ``output`` per draw and ``by`` (columns ``draw, *by, value``).
 
-        A ratio adds ``<num>`` and ``<den>`` columns and is ``pandas.NA`` where the
-        denominator is zero.
+        Sums over the labels not in ``by`` (group ``all`` only, without ``group`` in ``by``).
+        A ratio adds its numerator and denominator columns and is ``pandas.NA`` where the
+        denominator is zero. Rows are ordered by draw, then ``by`` in run order.
         """
-        frame = self._table(output)
         labels = self._labels(output)
         by = list(labels if by is None else by)
         bad = [b for b in by if b not in labels]
@@ -136,16 +171,33 @@ class MonteCarloResults:
         if len(set(by)) != len(by):
             raise OutputError(f"by: duplicate labels in {by}")
         value, ratio = self._value(output, value)
+        lab = self.labels[output]
+        keep = np.ones(len(lab), dtype=bool)
         if "group" in labels and "group" not in by:
-            frame = frame[frame["group"] == ALL_GROUP]
+            keep = (lab["group"] == ALL_GROUP).to_numpy()
+        sub = lab[keep]
+        if by:
+            ids = sub.groupby(by, observed=True, sort=False).ngroup().to_numpy()
+            keys = sub[by].drop_duplicates().reset_index(drop=True)
+        else:
+            ids = np.zeros(len(sub), dtype=np.int64)
+            keys = pd.DataFrame(index=pd.RangeIndex(1))
+        g, n = len(keys), self.n_draws
+        out = pd.DataFrame({"draw": np.repeat(np.arange(n, dtype=np.int64), g)})
+        for col in by:
+            v = keys[col]
+            if isinstance(v.dtype, pd.CategoricalDtype):
+                out[col] = pd.Categorical.from_codes(
+                    np.tile(v.cat.codes.to_numpy(), n), v.cat.categories
+                )
+            else:
+                out[col] = np.tile(v.to_numpy(), n)
         cols = [value] if ratio is None else list(ratio)
-        out = (
-            frame.groupby(["draw", *by], observed=True, sort=False)[cols]
-            .sum()
-            .reset_index()
-            .sort_values(["draw"], kind="stable")
-            .reset_index(drop=True)
-        )
+        for col in cols:
+            arr = self.values[output][col][:, keep]
+            acc = np.zeros((g, n), dtype=arr.dtype)
+            np.add.at(acc, ids, arr.T)
+            out[col] = acc.T.reshape(-1)
         if ratio is not None:
             num, den = ratio
             d = out[den].to_numpy(dtype=np.float64)
@@ -325,10 +377,10 @@ class MonteCarloResults:
     def to_xarray(self, output: str) -> Any:
         """``output`` as an ``xarray.Dataset`` with dimensions ``draw`` and the labels.
 
-        Refused when the table is not a full grid (e.g. instruments not in every scenario),
-        since the holes would be NaN; use the tidy table then.
+        Refused when the labels are not a full grid (e.g. instruments not in every
+        scenario), since the holes would be NaN; use :meth:`data` then.
         """
-        frame = self._table(output)
+        frame = self.data(output)
         labels = ["draw", *self._labels(output)]
         size = int(np.prod([frame[c].nunique() for c in labels]))
         if size != len(frame):
@@ -336,10 +388,10 @@ class MonteCarloResults:
                 f"to_xarray: {output!r} is not a full grid over {labels} ({len(frame)} rows, "
                 f"{size} cells); use .data({output!r})"
             )
-        ds = frame.set_index(labels).to_xarray()
         for c in labels[1:]:
             if isinstance(frame[c].dtype, pd.CategoricalDtype):
-                ds = ds.assign_coords({c: ds[c].values.astype(str)})
+                frame[c] = frame[c].astype(str)
+        ds = frame.set_index(labels).to_xarray()
         ds.attrs["manifest"] = json.dumps(self.manifest)
         return ds
 
@@ -351,9 +403,9 @@ class MonteCarloResults:
         run, else the first scenario), the samples, and Sobol' indices for ``saltelli``."""
         qs = _check_q(q)
         out: dict[str, pd.DataFrame] = {}
-        for name in self.tables:
+        for name in self.labels:
             out[f"{name}_quantiles"] = self.quantiles(name, qs, by=self._labels(name))
-        if "cost" in self.tables:
+        if "cost" in self.labels:
             out["cost_total_quantiles"] = self.quantiles("cost", qs, by=["scenario", "year"])
             base = baseline or ("S0" if "S0" in self.scenarios else self.scenarios[0])
             if len(self.scenarios) > 1:
@@ -404,5 +456,5 @@ class MonteCarloResults:
         return (
             f"MonteCarloResults({self.n_draws} draws, sampler={self.design.sampler!r}, "
             f"scenarios={self.scenarios}, years={spec.get('years')}, "
-            f"uncertain={len(self.design.names)} inputs, outputs={sorted(self.tables)})"
+            f"uncertain={len(self.design.names)} inputs, outputs={self.outputs})"
         )

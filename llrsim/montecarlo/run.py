@@ -26,6 +26,7 @@ from llrsim.montecarlo.outputs import resolve_outputs
 from llrsim.montecarlo.results import MonteCarloResults
 from llrsim.montecarlo.sampling import design as make_design
 from llrsim.montecarlo.sampling import draw_seed
+from llrsim.montecarlo.store import Store
 from llrsim.montecarlo.uncertain import resolve_uncertain
 from llrsim.population.population import SCHEMA, Population
 
@@ -72,30 +73,6 @@ def _check_int(name: str, v: object, minimum: int) -> int:
     if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < minimum:
         raise MonteCarloError(f"{name}: expected an integer >= {minimum}, got {v!r}")
     return int(v)
-
-
-def _assemble(
-    per_draw: Mapping[int, Mapping[str, pd.DataFrame]],
-    n_draws: int,
-    outputs: Mapping[str, tuple[str, ...]],
-) -> dict[str, pd.DataFrame]:
-    missing = sorted(set(range(n_draws)) - set(per_draw))
-    if missing:
-        raise MonteCarloError(f"internal: draws {missing[:10]} have no result")
-    tables = {}
-    for name, by in outputs.items():
-        parts = []
-        for i in range(n_draws):
-            f = per_draw[i][name]
-            parts.append(f.assign(draw=np.int64(i))[["draw", *f.columns]])
-        frame = pd.concat(parts, ignore_index=True)
-        for col in by:
-            if col == "year":
-                continue
-            cats = pd.unique(frame[col].to_numpy())
-            frame[col] = pd.Categorical(frame[col].to_numpy(), categories=cats)
-        tables[name] = frame
-    return tables
 
 
 def montecarlo(
@@ -183,12 +160,12 @@ def montecarlo(
         "outputs": {k: list(v) for k, v in out_spec.items()},
     }
     ckpt = None if checkpoint is None else Checkpoint(checkpoint, spec)
-    per_draw: dict[int, dict[str, pd.DataFrame]] = {}
+    store = Store(out_spec, dsg.n_draws)
     if ckpt is not None:
         for t in tasks:
             frames = ckpt.read(t.draw, t.seed, t.values, out_spec)
             if frames is not None:
-                per_draw[t.draw] = frames
+                store.add(t.draw, frames)
         for draw, reason in ckpt.discarded:
             if progress:
                 print(
@@ -196,18 +173,18 @@ def montecarlo(
                     "computing it again",
                     file=sys.stderr,
                 )
-    pending = [t for t in tasks if t.draw not in per_draw]
-    resumed = len(per_draw)
+    pending = [t for t in tasks if t.draw not in store]
+    resumed = len(store)
     bar = backends.Progress(dsg.n_draws, resumed, progress)
     by_draw = {t.draw: t for t in tasks}
 
     def on_result(draw: int, frames: dict[str, pd.DataFrame]) -> None:
-        if draw in per_draw:
+        if draw in store:
             raise MonteCarloError(f"internal: draw {draw} finished twice")
         if ckpt is not None:
             t = by_draw[draw]
             ckpt.write(draw, t.seed, t.values, frames)
-        per_draw[draw] = frames
+        store.add(draw, frames)
         bar.update()
         if _on_draw is not None:
             _on_draw(draw)
@@ -216,7 +193,7 @@ def montecarlo(
     start = time.monotonic()
     backends.run(backend, ctx, pending, on_result, client=client, workers=workers)
     elapsed = time.monotonic() - start
-    tables = _assemble(per_draw, dsg.n_draws, out_spec)
+    store.check_complete()
     manifest = {
         "spec": spec,
         "spec_hash": ckpt.hash if ckpt is not None else None,
@@ -231,4 +208,4 @@ def montecarlo(
         from llrsim.montecarlo.checkpoint import spec_hash
 
         manifest["spec_hash"] = spec_hash(spec)
-    return MonteCarloResults(tables, dsg, [t.seed for t in tasks], manifest)
+    return MonteCarloResults(store.labels, store.values, dsg, [t.seed for t in tasks], manifest)
