@@ -34,6 +34,8 @@ ENTRY = 8
 MIGRATION = 9
 #: Alignment of a binary event to an external total (sort key / sidewalk draw).
 ALIGNMENT = 10
+#: Highest diploma reached when a student leaves study (education upgrade).
+EDUCATION = 11
 
 # --- policy engine ----------------------------------------------------------------------
 
@@ -55,6 +57,7 @@ MAX_INSTRUMENTS = 10_000
 
 __all__ = [
     "ALIGNMENT",
+    "EDUCATION",
     "EMPLOYER_SIZE",
     "ENTRY",
     "EXCHANGE",

@@ -24,10 +24,6 @@ this order:
    +12 for a continuing spell, ``transitions.new_spell_months`` (6) for a new one, 0
    otherwise.
 
-Education is the person's *final* attainment: entrants at 18 carry the level their cohort
-reaches (young-cohort distribution of the base population), so leaving study does not
-change it (no education upgrade is simulated).
-
 Every draw comes from the keyed generator with the person-year prefix ``pykey`` and the
 streams of :mod:`llrsim.engine.streams`, so a person's demographic life depends only on
 (seed, person id, year, own state) — never on other persons, threads, chunks or scenarios.
@@ -39,19 +35,28 @@ Tables: ``tb = demography_tables(start_year, end_year, params=None, base=None)``
 
 Register form (state in local variables, fastest; what ``llrsim.engine.kernel`` uses)::
 
-    (event, age, status, sector, size, exp, wage, fte, um, job_changed) = demography_step(
+    (event, age, status, sector, size, exp, wage, fte, um, changes) = demography_step(
         pykey, year, entry_year, age, sex, edu, status, sector, size, exp, wage, fte, um, tb)
+    if changes & CHANGE_EDUCATION:
+        edu = (changes >> CHANGE_EDU_SHIFT) & 3
 
 with ``pykey = rng.person_year_key(rng.person_key(seed, person_id), year)``; integers are
 int64, ``wage`` and ``fte`` float64. In-place form on :class:`PersonState` arrays::
 
-    event, job_changed = advance_person_year(i, year, seed, st, tb)
+    event, changes = advance_person_year(i, year, seed, st, tb)
 
 ``event`` is one of the ``EVENT_*`` codes below; ``in_model(event)`` tells whether the
 person counts in year ``y`` (policy rules apply); ``is_exit(event)`` whether she left the
-model this year (rights end: forfeit balances). ``job_changed`` is 1 when an employed
-person changed employer (employee → other employer, employee ↔ self-employed, private ↔
-public) — not for entering employment from outside.
+model this year (rights end: forfeit balances). ``changes`` is a bit set:
+``CHANGE_JOB`` (1) when an employed person changed employer (employee → other employer,
+employee ↔ self-employed, private ↔ public) — not for entering employment from outside;
+``CHANGE_EDUCATION`` (2) when a student left study with a higher diploma, the new level in
+bits 2-3.
+
+Education: the synthesized population records the diploma held *now*, so students carry
+the level they have so far; on leaving study a student reaches a diploma drawn from the
+education mix of non-students aged 25-29 of her sex in the base (levels at or above her
+current one, renormalised), so cohorts keep the base's young-adult attainment.
 """
 
 from __future__ import annotations
@@ -99,6 +104,11 @@ EVENT_NAMES = (
     "exited",
 )
 
+#: bits of the last output of the step (``changes``)
+CHANGE_JOB = 1  #: changed employer (job-to-job move, see the module docstring)
+CHANGE_EDUCATION = 2  #: left study with a higher diploma; new level in bits 2-3
+CHANGE_EDU_SHIFT = 2  #: ``new_education = (changes >> CHANGE_EDU_SHIFT) & 3``
+
 _PRIV, _PUB, _SELF = int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC), 2
 _U, _I, _S, _R = int(Status.JOBSEEKER), int(Status.INACTIVE), int(Status.STUDENT), 6
 N_SIZE = 6  #: codes.EmployerSize
@@ -126,6 +136,9 @@ class DemographyTables(NamedTuple):
     entry_wage: np.ndarray  #: float64 [3]: median annual gross wage of a new job by education
     part_time: np.ndarray  #: float64 [2]: P(part-time) of a new job by sex
     scalars: np.ndarray  #: float64 [N_SCALARS]: see SC_* indices
+    edu_upgrade_cum: (
+        np.ndarray
+    )  #: float64 [2, 3, 3]: cumulative P(diploma | sex, edu) at leaving study
 
 
 class PersonState(NamedTuple):
@@ -192,7 +205,7 @@ def _demography_step(
 ):  # fmt: skip
     """Implementation of :func:`demography_step` (plain Python, compiled twice below)."""
     event = EVENT_ALIVE
-    job_changed = 0
+    changes = 0
     if year < entry_year:
         event = EVENT_NOT_YET_ENTERED
     elif year == entry_year:
@@ -234,6 +247,14 @@ def _demography_step(
                     new = 0
                     while new < 5 and u >= tb.trans_cum[sex, band, edu, prev, new]:
                         new += 1
+                    if prev == _S and new != _S:  # leaving study: highest diploma reached
+                        ue = uniform_from_key(pykey, streams.EDUCATION, 0)
+                        e2 = edu
+                        while e2 < 2 and ue >= tb.edu_upgrade_cum[sex, edu, e2]:
+                            e2 += 1
+                        if e2 != edu:
+                            changes = changes | CHANGE_EDUCATION | (e2 << CHANGE_EDU_SHIFT)
+                            edu = e2
                     if new <= _SELF:
                         move = False
                         if was_employed:
@@ -250,7 +271,7 @@ def _demography_step(
                             sector = k // N_SIZE
                             size = k % N_SIZE if new != _SELF else 0
                         if move:
-                            job_changed = 1
+                            changes = changes | CHANGE_JOB
                         if new == _SELF:
                             wage = 0.0
                             if not was_employed:
@@ -286,7 +307,7 @@ def _demography_step(
             # runs of the step (and kernels storing state between years) give identical lives
             wage = np.float64(np.float32(wage))
             fte = np.float64(np.float32(fte))
-    return event, age, status, sector, size, exp, wage, fte, um, job_changed
+    return event, age, status, sector, size, exp, wage, fte, um, changes
 
 
 #: The step inlined at the Numba IR level, for NRT-free kernels that have checked the years
@@ -301,7 +322,7 @@ def demography_step(
 ):  # fmt: skip
     """Advance one person by one year (register form; see the module docstring).
 
-    Returns ``(event, age, status, sector, size, exp, wage, fte, um, job_changed)``; raises
+    Returns ``(event, age, status, sector, size, exp, wage, fte, um, changes)``; raises
     ValueError for a year outside the tables. Compiled with ``_nrt=False`` (it allocates
     nothing): without reference counting of the table arrays it runs ~5x faster (measured
     ~100 vs ~20 ns per person-year on the project machine).
@@ -317,13 +338,14 @@ def demography_step(
 def advance_person_year(i, year, seed, st, tb):
     """Advance person ``i`` of the :class:`PersonState` ``st`` by one year, in place.
 
-    Returns ``(event, job_changed)``; on exit sets ``st.exit_year[i] = year``; on a job
-    change increments ``st.employer_changes[i]``.
+    Returns ``(event, changes)``; on exit sets ``st.exit_year[i] = year``; on a job
+    change increments ``st.employer_changes[i]``; on an education upgrade updates
+    ``st.education[i]``.
     """
     if st.exit_year[i] != 0:
         return EVENT_EXITED, 0
     pykey = person_year_key(person_key(seed, st.person_id[i]), year)
-    event, age, status, sector, size, exp, wage, fte, um, jc = demography_step(
+    event, age, status, sector, size, exp, wage, fte, um, ch = demography_step(
         pykey,
         np.int64(year),
         np.int64(st.entry_year[i]),
@@ -350,9 +372,11 @@ def advance_person_year(i, year, seed, st, tb):
     st.wage[i] = wage
     st.fte[i] = fte
     st.unemployment_months[i] = um
-    if jc:
+    if ch & CHANGE_JOB:
         st.employer_changes[i] += 1
-    return event, jc
+    if ch & CHANGE_EDUCATION:
+        st.education[i] = (ch >> CHANGE_EDU_SHIFT) & 3
+    return event, ch
 
 
 # --- building the tables --------------------------------------------------------------------
@@ -477,6 +501,22 @@ def demography_tables(
             [p.value("fte.part_time_share_men"), p.value("fte.part_time_share_women")]
         )
         part_time_fte = p.value("fte.part_time_fte")
+    upgrade = np.zeros((2, N_EDU, N_EDU))
+    for s in (0, 1):
+        if base is not None:
+            m = (base.sex == s) & (base.age >= 25) & (base.age <= 29) & (base.status != _S)
+            mix = np.bincount(
+                base.education[m], weights=base.weight[m].astype(float), minlength=N_EDU
+            )
+        else:
+            mix = reference_stocks()[s, 1].sum(axis=-1)  # 25-29 by education
+        if mix.sum() <= 0:
+            raise DataError(f"base population has no non-students aged 25-29 of sex {s}")
+        for e in range(N_EDU):
+            part = np.where(np.arange(N_EDU) >= e, mix, 0.0)
+            upgrade[s, e] = part / part.sum() if part.sum() > 0 else np.eye(N_EDU)[e]
+    edu_upgrade_cum = np.cumsum(upgrade, axis=-1)
+    edu_upgrade_cum[..., -1] = 2.0
     scalars = np.zeros(N_SCALARS)
     scalars[SC_PART_TIME_FTE] = part_time_fte
     scalars[SC_WAGE_GROWTH] = p.value("wage.growth")
@@ -500,6 +540,7 @@ def demography_tables(
         entry_wage=entry_wage.astype(np.float64),
         part_time=part_time.astype(np.float64),
         scalars=scalars,
+        edu_upgrade_cum=np.ascontiguousarray(edu_upgrade_cum),
     )
 
 

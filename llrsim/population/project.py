@@ -39,6 +39,9 @@ from llrsim.parameters import ParameterSet, load_parameters
 from llrsim.population.align import align_sort_by_difference
 from llrsim.population.codes import Education, Flag, Sex, Status
 from llrsim.population.dynamics import (
+    CHANGE_EDU_SHIFT,
+    CHANGE_EDUCATION,
+    CHANGE_JOB,
     EVENT_NAMES,
     EVENT_NOT_YET_ENTERED,
     N_EVENTS,
@@ -223,7 +226,7 @@ def _project_kernel(
             nch = np.int64(changes[i])
             for t in range(n_years):
                 y = year0 + t
-                ev, a, st, sc, sz, ex, wg, ft, u, jc = STEP(
+                ev, a, st, sc, sz, ex, wg, ft, u, ch = STEP(
                     person_year_key(pkey, y), y, ey, a, s, e, st, sc, sz, ex, wg, ft, u, tb
                 )
                 events[c, t, ev] += w
@@ -232,10 +235,15 @@ def _project_kernel(
                 if is_exit(ev):
                     exit_year[i] = y
                     break
+                jc = ch & CHANGE_JOB
                 events[c, t, N_EVENTS] += w * jc
                 nch += jc
+                if ch & CHANGE_EDUCATION:
+                    e = (ch >> CHANGE_EDU_SHIFT) & 3
+                    events[c, t, N_EVENTS + 1] += w
                 stocks[c, t, s, a, e, st] += w
             age[i] = a
+            edu[i] = e
             status[i] = st
             sector[i] = sc
             size[i] = sz
@@ -249,7 +257,7 @@ def _project_kernel(
 def _run(st: PersonState, weight: np.ndarray, seed: int, year0: int, n_years: int, tb):
     """Run the kernel in place on ``st``; returns (stocks, events) summed over chunks."""
     stocks = np.zeros((N_CHUNKS, n_years, 2, N_AGES, 3, 7), dtype=np.int64)
-    events = np.zeros((N_CHUNKS, n_years, N_EVENTS + 1), dtype=np.int64)
+    events = np.zeros((N_CHUNKS, n_years, N_EVENTS + 2), dtype=np.int64)
     _project_kernel(
         np.int64(seed),
         np.int64(year0),
@@ -286,8 +294,8 @@ class ProjectionResult:
     years: list[int]
     #: [n_years, sex, single age 0..68, education, status] weighted persons in the model
     stock_array: np.ndarray
-    #: year × event counts (weighted persons): entered, died, emigrated, aged_out, retired,
-    #: not_yet_entered, job_changes, persons (in the model during the year)
+    #: year × event counts (weighted persons): entered, retired, died, emigrated, aged_out,
+    #: not_yet_entered, job_changes, education_upgrades, persons (in the model in the year)
     events: pd.DataFrame
     alignment: pd.DataFrame | None
     population: Population | None
@@ -473,6 +481,7 @@ def project(
     events = events.drop(columns=["alive", "exited"])
     events.insert(0, "year", years)
     events["job_changes"] = event_array[:, N_EVENTS]
+    events["education_upgrades"] = event_array[:, N_EVENTS + 1]
     events["persons"] = stock_array.reshape(len(years), -1).sum(axis=1)
     final = None
     if return_population:

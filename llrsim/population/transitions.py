@@ -23,12 +23,19 @@ Method (per cell c, stocks x_E, x_U, x_I, x_S):
    and education stay where the base puts them;
    the ratio ``r`` is set so the aggregate U→E / I→E ratio equals 37.1 / 12.2.
 3. Unemployment is balanced by the U→I flow (I→U fixed by ``transitions.i_to_u``).
+   In the young bands (18-29), which are not stationary in employment (school leavers move
+   in, the employed age out), the jobseeker and inactive stocks are kept stationary
+   instead: U→E and I→E equal the inflows into U and I per person in U and I, so
+   employment grows by the school leavers who find work, as it does with age in the base.
+   School leavers take the employed / jobseeker / inactive mix of the next age band of
+   their sex and education in the stocks.
 4. Moves between employee-private / employee-public / self-employed at rate
    ``transitions.within_employment`` go to destinations in proportion to the cell's stocks
    (detailed balance: the split is stationary).
 
-Because steps 1-2 fix both the levels of the employment outflows and the balance, the
-aggregate U→E and I→E come out near, not exactly at, 37.1 % and 12.2 %;
+Because the steps fix both the levels of the employment outflows and the balance, the
+aggregate U→E and I→E come out near, not exactly at, 37.1 % and 12.2 % (the 2023 flows and
+stocks are not exactly in balance; the VDAB jobseeker stock is larger than the LFS one);
 :class:`CalibrationReport` states the achieved values. Without the ageing of cohorts, the
 cell stocks would be a fixed point; with ageing, entry and retirement, rates by education
 move only through composition (tested over ten years in ``tests/test_dynamics.py``).
@@ -62,6 +69,7 @@ N_MOVING = 6  #: statuses with a transition row (RETIRED is absorbing)
 EMPLOYED = (int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC), int(Status.SELF_EMPLOYED))
 U, I, S, R = int(Status.JOBSEEKER), int(Status.INACTIVE), int(Status.STUDENT), int(Status.RETIRED)  # noqa: E741
 _WORKING_AGE_BANDS = 9  #: bands 18-24 ... 60-64, the scope of the 2023 flow statistics
+_YOUNG_BANDS = 2  #: bands 18-24 and 25-29 (school leavers)
 _M_RANGE = (0.2, 6.0)  #: cell balancing factor bounds, relative to the aggregate factor
 _EMPLOYMENT_CAP = 0.97  #: reference stocks: largest employed share of those not studying/retired
 
@@ -338,6 +346,21 @@ def calibrate_transitions(
         neg & (x_i > 0), np.clip(iu + (-ui * x_u) / np.where(x_i > 0, x_i, 1), 0, 0.5), iu
     )
     ui = np.clip(ui, 0.0, 0.95 - ue)
+    iu = np.minimum(iu, 0.95 - ie)
+
+    # Young bands (18-29) are not stationary in employment: school leavers move in and the
+    # employed age out. There the jobseeker and inactive stocks are kept stationary instead
+    # (U->E, I->E = inflows into U, I per person in U, I; U->I, I->U as in the older bands),
+    # so employment grows by the school leavers who find work, as it does with age.
+    young = np.zeros(x_e.shape, dtype=bool)
+    young[:, :_YOUNG_BANDS] = True
+    into_u_y = x_e * eu + x_i * iu + leave_s * d_u
+    into_i_y = x_e * ei + x_u * ui + leave_s * d_i
+    ue_y = np.where(x_u > 0, into_u_y / np.where(x_u > 0, x_u, 1) - ui, ue)
+    ie_y = np.where(x_i > 0, into_i_y / np.where(x_i > 0, x_i, 1) - iu, ie)
+    ue = np.where(young, np.clip(ue_y, 0.0, 0.9), ue)
+    ie = np.where(young, np.clip(ie_y, 0.0, 0.6), ie)
+    ui = np.minimum(ui, 0.95 - ue)
     iu = np.minimum(iu, 0.95 - ie)
 
     P = np.zeros((N_SEX, N_BANDS, N_EDU, N_MOVING, N_MOVING))
