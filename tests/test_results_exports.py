@@ -185,3 +185,23 @@ def test_html_report_is_self_contained_and_has_every_section(res, tmp_path):
     assert not re.search(r">\s*(nan|NaN|<NA>)\s*<", text)
     bare = write_report(res, tmp_path / "bare.html").read_text(encoding="utf-8")
     assert "No inventory supplied" in bare
+
+
+def test_exports_get_ordinary_file_permissions(tmp_path):
+    """Files written through tempfile are private (0600); exports must not be."""
+    import os
+
+    import llrsim
+    from llrsim.report import write_report
+
+    res = llrsim.simulate(llrsim.synthesize(2024, 2_000, seed=0), ["S0"], years=[2025])
+    mask = os.umask(0)
+    os.umask(mask)
+    want_file, want_dir = 0o666 & ~mask, 0o777 & ~mask
+    xlsx = res.to_excel(tmp_path / "b.xlsx")
+    html = write_report(res, tmp_path / "r.html")
+    pq = res.to_parquet(tmp_path / "pq")
+    assert os.stat(xlsx).st_mode & 0o777 == want_file
+    assert os.stat(html).st_mode & 0o777 == want_file
+    assert os.stat(pq).st_mode & 0o777 == want_dir
+    assert all(os.stat(p).st_mode & 0o777 == want_file for p in pq.iterdir())

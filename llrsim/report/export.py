@@ -129,6 +129,14 @@ def export_manifest(res: Results, baseline: str | None, tables: list[str]) -> di
     }
 
 
+def usual_permissions(path: Path) -> None:
+    """Give a file or folder made by ``tempfile`` (private, 0600/0700) the permissions an
+    ordinary ``open()``/``mkdir()`` would give it under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
+
+
 def _replaceable(target: Path) -> None:
     if not target.exists():
         return
@@ -151,10 +159,13 @@ def _write_dir(
     tables = standard_tables(res, baseline)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
     try:
+        usual_permissions(tmp)
         for name, frame in tables.items():
             write_one(frame, tmp / name)
         manifest = export_manifest(res, baseline, list(tables))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        for written in tmp.iterdir():
+            usual_permissions(written)
         if target.exists():
             old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
             os.replace(target, old)
@@ -297,6 +308,7 @@ def write_excel(res: Results, path: Path, baseline: str | None = None) -> Path:
             for name, frame in sheets.items():
                 frame.to_excel(writer, sheet_name=name, index=False)
                 _format_sheet(writer.sheets[name])
+        usual_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

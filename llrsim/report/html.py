@@ -21,7 +21,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 import llrsim
-from llrsim.report.export import HEADERS, export_manifest, standard_tables
+from llrsim.report.export import HEADERS, export_manifest, standard_tables, usual_permissions
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -152,6 +152,7 @@ def write_report(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(html)
+        usual_permissions(Path(tmp_name))
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
