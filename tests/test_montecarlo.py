@@ -431,3 +431,37 @@ def test_store_refuses_a_draw_with_other_rows(reference):
         store.add(1, {"cost": frames["cost"].iloc[::-1]})
     with pytest.raises(LlrsimError, match="no result"):
         store.check_complete()
+
+
+# ------------------------------------------------------------------ scenario-level values
+def test_scenario_level_ranged_values_can_vary(pop):
+    from llrsim.scenarios import load
+
+    loaded = [load(s) for s in SCEN]
+    got = resolve_uncertain(["*:vov.awareness", "S4:it_cost_oneoff_eur"], loaded)
+    assert got[0].spec == {"distribution": "uniform", "value": 0.5, "low": 0.3, "high": 0.7}
+    assert got[1].spec["high"] == 5_000_000.0
+    with pytest.raises(UncertainError, match="not in the run"):
+        resolve_uncertain(["S1:awareness_uplift"], loaded)
+    with pytest.raises(UncertainError, match="no ranged field"):
+        resolve_uncertain(["*:nope"], loaded)
+    mc = run(pop, n=2, uncertain=["*:vov.awareness", "S4:it_cost_oneoff_eur"])
+    row = mc.design.row(1)
+    # draw 1 equals simulate() with the scenarios fixed at the drawn values
+    scen = [
+        loaded[0].with_values({"vov.awareness": row["*:vov.awareness"]}),
+        loaded[1].with_values(
+            {
+                "vov.awareness": row["*:vov.awareness"],
+                "it_cost_oneoff_eur": row["S4:it_cost_oneoff_eur"],
+            }
+        ),
+    ]
+    res = llrsim.simulate(pop, scen, YEARS, seed=int(mc.seeds[1]))
+    got = mc.data("cost")
+    np.testing.assert_array_equal(
+        got[got["draw"] == 1]["cost_eur"].to_numpy(),
+        res.cost(by=["scenario", "year", "funder"])["cost_eur"].to_numpy(),
+    )
+    it = mc.per_draw("cost", by=["scenario"])
+    assert it[it["scenario"] == "S4"]["cost_eur"].nunique() == 2

@@ -62,8 +62,18 @@ def compute(ctx: Context, task: Task) -> tuple[int, Frames]:
     """Simulate one draw and keep its compact outputs."""
     from llrsim.engine.simulate import simulate
     from llrsim.montecarlo.outputs import extract
+    from llrsim.montecarlo.uncertain import scenario_values, split_name
 
-    res = simulate(ctx.pop, ctx.scenarios, ctx.years, seed=task.seed, params=task.values or None)
+    params = {k: v for k, v in task.values.items() if split_name(k) is None}
+    scenario_level = {k: v for k, v in task.values.items() if split_name(k) is not None}
+    scenarios = ctx.scenarios
+    if scenario_level:
+        scenarios = []
+        for sc in ctx.scenarios:
+            mine = scenario_values(sc.id, scenario_level)
+            mine = {k: v for k, v in mine.items() if k in sc.uncertain()}
+            scenarios.append(sc.with_values(mine) if mine else sc)
+    res = simulate(ctx.pop, scenarios, ctx.years, seed=task.seed, params=params or None)
     return task.draw, extract(res, ctx.outputs)
 
 

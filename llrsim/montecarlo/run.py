@@ -59,11 +59,12 @@ def _scenario_digest(item: Any) -> dict[str, str]:
 
 
 def _scenario_list(scenarios: Any) -> list[Any]:
-    from llrsim.scenarios import GrowthPath, Scenario
+    """The run's scenarios loaded once (names, combinations and paths become ``Scenario``)."""
+    from llrsim.scenarios import GrowthPath, Scenario, load
 
     if isinstance(scenarios, str | Path | Scenario | GrowthPath):
         scenarios = [scenarios]
-    items = list(scenarios)
+    items = [x if isinstance(x, GrowthPath) else load(x) for x in scenarios]
     if not items:
         raise MonteCarloError("scenarios: give at least one scenario, e.g. ['S0', 'S4']")
     return items
@@ -138,7 +139,7 @@ def montecarlo(
     backend = backends.default_backend() if backend is None else backend
     if backend not in backends.BACKENDS:
         raise MonteCarloError(f"backend: {backend!r} not one of {backends.BACKENDS}")
-    params = resolve_uncertain(uncertain)
+    params = resolve_uncertain(uncertain, items)
     out_spec = resolve_outputs(outputs)
     dsg = make_design(params, n, sampler, seed)
     tasks = [

@@ -32,16 +32,27 @@ The ``uncertain`` argument of :func:`llrsim.montecarlo` accepts
 - a path to a TOML file with one table per parameter holding such fields
   (:func:`read_uncertain`), e.g. ``[response.beta_money]  distribution = "normal"``.
 
-Scenario-level ranged values (awareness, friction, uplifts and IT cost in the scenario TOML
-files) are not varied by this first version: ``llrsim.simulate(params=...)`` reaches the
-parameter files only.
+**Scenario-level ranged values** (awareness, friction, uplifts, admin-cost reduction and IT
+cost written as ``{value, low, high}`` in the scenario TOML files; see
+``Scenario.uncertain()``) are varied only when named, with a ``:``:
+
+- ``"*:vov.awareness"``: the same drawn value in *every* scenario of the run that has the
+  field (an existing instrument's awareness is one unknown of the world, not of a scenario,
+  so it stays paired across scenarios); the scenarios must agree on its range;
+- ``"S4:it_cost_oneoff_eur"``: only in scenario ``S4`` (the id as run, e.g. ``"S1+S2+S4"``).
+
+The scenario's own ``distribution`` and range are used unless a spec overrides them. Such
+values reach the simulation through ``Scenario.with_values`` in each draw (not through
+``simulate(params=...)``, which covers the parameter files only); growth paths
+(``llrsim.scenarios.phase``) are not varied this way. ``"all"`` and the default never
+include scenario-level values.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,13 +249,80 @@ def read_uncertain(path: str | Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+SHARED = "*"  #: scenario prefix meaning "every scenario of the run that has the field"
+
+
+def split_name(name: str) -> tuple[str, str] | None:
+    """``"S4:vov.awareness" -> ("S4", "vov.awareness")``; ``None`` for a parameter-file name."""
+    if ":" not in name:
+        return None
+    scenario, field_ = name.split(":", 1)
+    if not scenario or not field_:
+        raise UncertainError(f"uncertain '{name}': expected '<scenario or *>:<field>'")
+    return scenario, field_
+
+
+def _scenario_parameter(name: str, scenarios: Sequence[Any] | None) -> Parameter:
+    from llrsim.scenarios import Scenario
+
+    scenario, field_ = split_name(name)  # type: ignore[misc]
+    if scenarios is None:
+        raise UncertainError(f"uncertain '{name}': scenario-level values need the run's scenarios")
+    if not all(isinstance(s, Scenario) for s in scenarios):
+        raise UncertainError(
+            f"uncertain '{name}': scenario-level values cannot vary in a growth path; run "
+            "its scenarios as plain scenarios"
+        )
+    ids = [s.id for s in scenarios]
+    if scenario != SHARED and scenario not in ids:
+        raise UncertainError(f"uncertain '{name}': scenario {scenario!r} not in the run {ids}")
+    chosen = [s for s in scenarios if scenario in (SHARED, s.id)]
+    found = {s.id: s.uncertain()[field_] for s in chosen if field_ in s.uncertain()}
+    if not found:
+        known = sorted({k for s in chosen for k in s.uncertain()})
+        raise UncertainError(
+            f"uncertain '{name}': no ranged field {field_!r} in {[s.id for s in chosen]}; "
+            f"ranged: {known}"
+        )
+    specs = {(r.value, r.low, r.high, r.distribution) for r in found.values()}
+    if len(specs) > 1:
+        raise UncertainError(
+            f"uncertain '{name}': the scenarios give {field_!r} different ranges "
+            f"{ {k: (r.value, r.low, r.high) for k, r in found.items()} }; name one scenario "
+            f"each ('S4:{field_}')"
+        )
+    r = next(iter(found.values()))
+    return Parameter(
+        name=name,
+        value=r.value,
+        unit="",
+        source=r.source,
+        low=r.low,
+        high=r.high,
+        distribution=r.distribution,
+    )
+
+
+def scenario_values(scenario_id: str, values: Mapping[str, float]) -> dict[str, float]:
+    """The drawn scenario-level values that apply to scenario ``scenario_id`` (field -> value);
+    ``"*:"`` names apply where the scenario has the field (checked by the caller)."""
+    out: dict[str, float] = {}
+    for name, v in values.items():
+        parts = split_name(name)
+        if parts is not None and parts[0] in (SHARED, scenario_id):
+            out[parts[1]] = float(v)
+    return out
+
+
 def resolve_uncertain(
     uncertain: str | Path | Iterable[str] | Mapping[str, Any] | None,
+    scenarios: Sequence[Any] | None = None,
 ) -> list[Uncertain]:
     """The uncertain inputs of a run, in a fixed order (see the module for accepted forms).
 
     The order is the order given (files' order for ``None`` and ``"all"``); it is the column
-    order of the sample design, so it is part of a run's identity.
+    order of the sample design, so it is part of a run's identity. ``scenarios``: the run's
+    loaded scenarios, needed for scenario-level names (``"*:vov.awareness"``).
     """
     sets = _parameter_sets()
     if uncertain is None:
@@ -268,7 +346,13 @@ def resolve_uncertain(
         spec = dict.fromkeys(names)
     out = []
     for name, s in spec.items():
-        p = _lookup(name, sets)
+        if not isinstance(name, str):
+            raise UncertainError(f"uncertain: parameter names must be strings, got {name!r}")
+        p = (
+            _lookup(name, sets)
+            if split_name(name) is None
+            else _scenario_parameter(name, scenarios)
+        )
         if s is None:
             out.append(_from_file(name, p, {}))
         elif isinstance(s, str):
