@@ -465,3 +465,22 @@ def test_scenario_level_ranged_values_can_vary(pop):
     )
     it = mc.per_draw("cost", by=["scenario"])
     assert it[it["scenario"] == "S4"]["cost_eur"].nunique() == 2
+
+
+def test_cli_reads_a_population_file(pop, tmp_path, capsys):
+    from llrsim.cli import main
+
+    path = pop.to_parquet(tmp_path / "pop.parquet")
+    argv = [
+        "montecarlo", "--scenarios", "S0", "--n", "1", "--population", str(path),
+        "--years", "2025-2026", "--backend", "serial", "--quiet", "--format", "parquet",
+        "--uncertain", "response.beta_money,participation.intercept",
+        "--out", str(tmp_path / "out"),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    samples = pd.read_parquet(tmp_path / "out" / "samples.parquet")
+    assert list(samples.columns) == ["draw", "response.beta_money", "participation.intercept"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["spec"]["population"] == llrsim.montecarlo.run.population_digest(pop)
+    assert main([*argv[:-2], "--years", "2030-2031"]) == 2
+    assert "--years" in capsys.readouterr().err

@@ -7,7 +7,8 @@ Examples::
     llrsim montecarlo --scenarios S0,S4 --n 64 --sampler saltelli --uncertain my.toml
     llrsim montecarlo --backend dask --scheduler tcp://10.0.0.5:8786 --n 1000
 
-It synthesizes a population of ``--records`` records for ``--base-year``, runs
+It synthesizes a population of ``--records`` records for ``--base-year`` (seeded by
+``--seed``; or reads ``--population FILE``), runs
 :func:`llrsim.montecarlo` and writes into ``--out`` (default ``llrsim-montecarlo``) the
 quantile tables of :meth:`MonteCarloResults.summary_tables` (cost by scenario, year and
 funder; take-up and participation; paired cost differences against the baseline; the
@@ -58,6 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive,
         default=100_000,
         help="records of the synthetic population (default 100000)",
+    )
+    parser.add_argument(
+        "--population",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a population Parquet file (llrsim population --out) instead of synthesizing",
     )
     parser.add_argument(
         "--base-year",
@@ -138,7 +146,12 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise MonteCarloError(f"--seed: must be a non-negative integer, got {args.seed}")
     scenarios = list(parse_scenarios(args.scenarios))
-    years = parse_years(args.years, args.base_year)
+    pop = None
+    if args.population is not None:
+        from llrsim.population.population import Population
+
+        pop = Population.read_parquet(args.population)
+    years = parse_years(args.years, args.base_year if pop is None else pop.year)
     uncertain = _uncertain(args.uncertain)
     if args.scheduler is not None and args.backend != "dask":
         raise MonteCarloError("--scheduler: only with --backend dask")
@@ -148,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
 
         client = Client(args.scheduler)
     try:
-        pop = synthesize(year=args.base_year, n=args.records, seed=args.seed)
+        if pop is None:
+            pop = synthesize(year=args.base_year, n=args.records, seed=args.seed)
         mc = montecarlo(
             pop,
             scenarios,
