@@ -96,7 +96,7 @@ def test_a_generic_right_is_used_most_by_those_who_already_train(pop):
     size=st.integers(0, 5),
 )
 def test_participation_is_a_probability_and_rises_with_education(age, sex, status, size):
-    p = [participation_probability(COEF, age, sex, edu, status, size) for edu in (0, 1, 2)]
+    p = [participation_probability(COEF, age, sex, edu, status, size, 0) for edu in (0, 1, 2)]
     assert all(0.0 <= x <= 1.0 for x in p)
     assert p[0] <= p[1] <= p[2]
 

@@ -58,7 +58,9 @@ def _mean(p: np.ndarray, w: np.ndarray, mask: np.ndarray) -> float:
 
 def participation_moments(pop: Population, coef: np.ndarray) -> dict[str, float]:
     """The simulated counterparts of :data:`PARTICIPATION_TARGETS` for ``pop``."""
-    p = participation_array(coef, pop.age, pop.sex, pop.education, pop.status, pop.employer_size)
+    p = participation_array(
+        coef, pop.age, pop.sex, pop.education, pop.status, pop.employer_size, pop.sector
+    )
     w = pop.weight.astype(np.float64)
     a = pop.age
     core = (a >= 25) & (a <= 64)
@@ -222,7 +224,9 @@ def takeup_moments(fy: FirstYear, behaviour: ParameterSet) -> dict[str, float]:
     coef = behaviour_vector(behaviour)
     pop, plan = fy.pop, fy.plan
     w = pop.weight.astype(np.float64)
-    p0 = participation_array(coef, pop.age, pop.sex, pop.education, pop.status, pop.employer_size)
+    p0 = participation_array(
+        coef, pop.age, pop.sex, pop.education, pop.status, pop.employer_size, pop.sector
+    )
     employee = np.isin(pop.status, [int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC)])
 
     def row(iid: str) -> tuple[np.ndarray, np.ndarray]:

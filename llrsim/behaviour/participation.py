@@ -1,7 +1,8 @@
 """Baseline training participation: who trains in a year without any new right.
 
 The yearly probability ``p0`` that a person takes part in job-related formal or non-formal
-training is a logistic function of age, sex, education, labour status and employer size
+training is a logistic function of age, sex, education, labour status, employer size and
+sector
 (Flemish term: *opleidingsdeelname*). Coefficients are calibrated to the LFS 12-month
 participation of Flanders (22.4 % of 25-64, 2022) and to the education, status, age and sex
 gradients of Statbel (AES 2022, LFS 2022); see ``data/parameters/behaviour.toml``.
@@ -22,6 +23,7 @@ from llrsim.behaviour.coefficients import (
     B_INTERCEPT,
     B_JOBSEEKER,
     B_RETIRED,
+    B_SECTOR_1,
     B_SELF_EMPLOYED,
     B_SIZE_LARGE,
     B_SIZE_MICRO,
@@ -57,7 +59,7 @@ def logit(p: float) -> float:
 
 
 @nb.njit(cache=True)
-def participation_logit(coef, age, sex, education, status, employer_size) -> float:
+def participation_logit(coef, age, sex, education, status, employer_size, sector) -> float:
     """Log-odds of yearly training participation (see module docstring)."""
     x = coef[B_INTERCEPT] + coef[B_AGE_SLOPE] * (age - 30.0) / 10.0
     if education == _MED:
@@ -80,21 +82,23 @@ def participation_logit(coef, age, sex, education, status, employer_size) -> flo
         x += coef[B_SIZE_MICRO]
     elif employer_size >= _MEDIUM:
         x += coef[B_SIZE_LARGE]
+    if sector > 0:
+        x += coef[B_SECTOR_1 + sector - 1]
     return x
 
 
 @nb.njit(cache=True)
-def participation_probability(coef, age, sex, education, status, employer_size) -> float:
+def participation_probability(coef, age, sex, education, status, employer_size, sector) -> float:
     """Yearly probability of training participation without new rights, in [0, 1]."""
-    return logistic(participation_logit(coef, age, sex, education, status, employer_size))
+    return logistic(participation_logit(coef, age, sex, education, status, employer_size, sector))
 
 
 @nb.njit(cache=True)
-def participation_array(coef, age, sex, education, status, employer_size) -> np.ndarray:
+def participation_array(coef, age, sex, education, status, employer_size, sector) -> np.ndarray:
     """:func:`participation_probability` over person arrays (one implementation)."""
     out = np.empty(age.shape[0], dtype=np.float64)
     for i in range(age.shape[0]):
         out[i] = participation_probability(
-            coef, age[i], sex[i], education[i], status[i], employer_size[i]
+            coef, age[i], sex[i], education[i], status[i], employer_size[i], sector[i]
         )
     return out

@@ -294,7 +294,7 @@ def _run_chunk(
             gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
             gmask_last = gmask
             employee = status == _EMP_PRIV or status == _EMP_PUB
-            p0 = participation_probability(coef, age, sex, edu, status, size)
+            p0 = participation_probability(coef, age, sex, edu, status, size, sector)
             u = uniform_from_key(pykey, PARTICIPATION, 0)
             ekind = episode_kind(
                 coef,
