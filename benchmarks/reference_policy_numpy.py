@@ -8,9 +8,14 @@ outputs: the integer tallies ``tp[s, y, g, v]`` and ``ti[s, y, g, i, v]`` of the
 It is written the way a careful numpy user would write it: whole-array operations over the
 persons in the model, with loops over years, scenarios and instruments (and over the few
 vintage slots of an account); boolean masks and index subsets; fancy-indexed table
-look-ups; ``np.bincount`` for the weighted tallies. Nothing is compiled here except the
-library's numpy-facing keyed generator :func:`llrsim.engine.rng.uniform_array` (the same
-streams of :mod:`llrsim.engine.streams`), so every person-level draw equals the kernel's.
+look-ups; ``np.bincount`` for the weighted tallies. Nothing is compiled here. The keyed
+random numbers are the library's (:mod:`llrsim.engine.rng`, the streams of
+:mod:`llrsim.engine.streams`) computed with numpy ``uint64`` arithmetic: the person-year
+prefix once per year for every record, then one splitmix64 finaliser per draw
+(:func:`keyed_uniform`; bit-identical to :func:`llrsim.engine.rng.uniform_array`, checked
+by ``tests/test_reference_agreement.py``). So every person-level draw equals the kernel's.
+``uniform_array`` itself would do as well but is a parallel Numba call whose start-up costs
+about a millisecond under load, for ~100 draws on small subsets per simulated year.
 
 It follows the kernel's order of operations (demography step, group masks, episode, then
 per scenario: opening balances and eligibility, phase-switch conversion, forfeiture and
@@ -44,7 +49,6 @@ from llrsim.behaviour.episode import (
 from llrsim.engine import mechanisms as m
 from llrsim.engine import streams
 from llrsim.engine.plan import KernelPlan
-from llrsim.engine.rng import uniform_array
 from llrsim.engine.run import state_block
 from llrsim.population import dynamics as dyn
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
@@ -83,6 +87,36 @@ def kernel_persists_education() -> bool:
     from llrsim.engine import kernel
 
     return "CHANGE_EDU" in inspect.getsource(kernel)
+
+
+# --- keyed random numbers in numpy -------------------------------------------------------
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_C_SEED = np.uint64(0x243F6A8885A308D3)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_ONE = np.uint64(1)
+
+
+def _fmix64(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def person_year_keys(seed: int, person_id: np.ndarray, year: int) -> np.ndarray:
+    """The keyed generator's (seed, person, year) prefix for every person (uint64)."""
+    with np.errstate(over="ignore"):
+        h0 = _fmix64(np.uint64(seed) * _GAMMA + _C_SEED)
+        h1 = _fmix64(h0 + (person_id.astype(np.uint64) + _ONE) * _GAMMA)
+        return _fmix64(h1 + (np.uint64(year) + _ONE) * _GAMMA)
+
+
+def keyed_uniform(pykeys: np.ndarray, stream: int, index: int) -> np.ndarray:
+    """Draw ``index`` of ``stream`` under person-year prefixes: ``rng.uniform_from_key``."""
+    packed = (np.uint64(stream) << np.uint64(32)) | np.uint64(index & 0xFFFFFFFF)
+    with np.errstate(over="ignore"):
+        h = _fmix64(pykeys + (packed + _ONE) * _GAMMA)
+    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 # --- small vectorised pieces --------------------------------------------------------------
@@ -221,18 +255,18 @@ class _State:
 
 
 def demography(
-    st: _State, k: np.ndarray, pid: np.ndarray, year: int, seed: int, tb, persist_edu: bool
+    st: _State, k: np.ndarray, keys: np.ndarray, year: int, tb, persist_edu: bool
 ) -> np.ndarray:
     """One demography step (``demography_step``) for records ``k``; returns their exit mask."""
     yi = year - tb.start_year
     if yi < 0 or yi >= tb.qx.shape[0]:
         raise ValueError("year outside the range of the demography tables")
-    p = pid[k]
+    p = keys[k]
     a, sx, ed, prev = st.age[k], st.sex[k], st.edu[k], st.status[k]
     sc, sz, ex, wg, ft, um = st.sector[k], st.size[k], st.exp[k], st.wage[k], st.fte[k], st.um[k]
 
     def draw(stream, sel, index=0):
-        return uniform_array(seed, stream, p[sel], year, index)
+        return keyed_uniform(p[sel], stream, index)
 
     every = slice(None)
     out = draw(streams.MORTALITY, every) < tb.qx[yi, sx, a]
@@ -463,7 +497,8 @@ def policy_numpy(
         year = year0 + y
         cand = np.flatnonzero(alive & (entry <= year))
         step = cand[entry[cand] < year]
-        gone = demography(st, step, pid, year, seed, tb, persist_education)
+        keys = person_year_keys(seed, pid, year)
+        gone = demography(st, step, keys, year, tb, persist_education)
         left = step[gone]
         alive[left] = False
         ix = np.setdiff1d(cand, left, assume_unique=True)
@@ -489,20 +524,20 @@ def policy_numpy(
             st.exp[ix],
             st.um[ix],
         )
-        wg, ft, p_ix, w_ix = st.wage[ix], st.fte[ix], pid[ix], w[ix]
+        wg, ft, k_ix, w_ix = st.wage[ix], st.fte[ix], keys[ix], w[ix]
         gmask = gmask_of(ix)
         gmask_last[ix] = gmask
         employee = (status == _PRIV) | (status == _PUB)
         p0 = participation_probability(coef, age, sex, edu, status, size)
-        u = uniform_array(seed, streams.PARTICIPATION, p_ix, year, 0)
+        u = keyed_uniform(k_ix, streams.PARTICIPATION, 0)
         ekind, minutes, cost = episode(
             coef,
             edu,
-            uniform_array(seed, streams.TRAINING_TYPE, p_ix, year, 0),
-            uniform_array(seed, streams.TRAINING_TYPE, p_ix, year, 1),
-            uniform_array(seed, streams.TRAINING_TYPE, p_ix, year, 2),
-            uniform_array(seed, streams.TRAINING_HOURS, p_ix, year, 0),
-            uniform_array(seed, streams.TRAINING_HOURS, p_ix, year, 1),
+            keyed_uniform(k_ix, streams.TRAINING_TYPE, 0),
+            keyed_uniform(k_ix, streams.TRAINING_TYPE, 1),
+            keyed_uniform(k_ix, streams.TRAINING_TYPE, 2),
+            keyed_uniform(k_ix, streams.TRAINING_HOURS, 0),
+            keyed_uniform(k_ix, streams.TRAINING_HOURS, 1),
         )
         base = u < p0
         eu = [
@@ -510,8 +545,8 @@ def policy_numpy(
             for pr in plan.unique_elig
         ]
 
-        def draw_takeup(stream, key, rows, p_ix=p_ix, year=year):
-            return uniform_array(seed, stream, p_ix[rows], year, key)
+        def draw_takeup(stream, key, rows, k_ix=k_ix):
+            return keyed_uniform(k_ix[rows], stream, key)
 
         tl = _Tally(gmask, w_ix, n_g, n_i)
         for s in range(n_s):

@@ -73,3 +73,16 @@ def test_agreement_is_not_vacuous(both):
         assert users[plan.kind == k].sum() > 0, m.KIND_NAMES[k]
     for v in (m.W_SPENT, m.W_EXPIRED, m.W_FORFEITED, m.W_EXCHANGED_OUT, m.W_FIRST_USERS):
         assert ti[..., v].sum() > 0, m.I_VARS[v]
+
+
+def test_numpy_keyed_draws_equal_the_library_generator():
+    from llrsim.engine.rng import uniform_array
+
+    pid = np.array([0, 1, 17, 10**12 + 2025 * 10**7 + 3, 2**40], dtype=np.int64)
+    for seed, stream, year, index in (
+        (0, 1, 2025, 0),
+        (7, 1000, 2031, 1695373067),
+        (3, 102, 2034, 1),
+    ):
+        got = ref.keyed_uniform(ref.person_year_keys(seed, pid, year), stream, index)
+        np.testing.assert_array_equal(got, uniform_array(seed, stream, pid, year, index))
