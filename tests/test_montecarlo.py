@@ -238,6 +238,12 @@ def test_tables_are_compact_tidy_and_free_of_nan(reference):
     assert reference.tables["takeup"]["users"].dtype == np.int64
     ds = reference.to_xarray("cost")
     assert ds["cost_eur"].dims[0] == "draw" and not ds["cost_eur"].isnull().any()
+    cost = reference.data("cost")
+    funders = [str(f) for f in cost["funder"].cat.categories]
+    assert list(ds["funder"].values) == funders != sorted(funders)  # run order, not sorted
+    first = cost[(cost["draw"] == 1)].iloc[0]
+    cell = ds["cost_eur"].sel(draw=1, scenario=first["scenario"], year=first["year"])
+    assert float(cell.sel(funder=first["funder"])) == first["cost_eur"]
 
 
 def test_quantiles_mean_and_differences_agree_with_the_draws(reference):

@@ -74,6 +74,8 @@ class Checkpoint:
 
     def __init__(self, folder: str | Path, spec: Mapping[str, Any]) -> None:
         self.folder = Path(folder)
+        #: draws found damaged in this session and why (they are computed again)
+        self.discarded: list[tuple[int, str]] = []
         self.spec = json.loads(json.dumps(dict(spec), allow_nan=False))
         self.hash = spec_hash(self.spec)
         if self.folder.exists() and not self.folder.is_dir():
@@ -174,10 +176,3 @@ class Checkpoint:
         for path in [self._marker(draw), *(self._file(draw, k) for k in outputs)]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-
-    @property
-    def discarded(self) -> list[tuple[int, str]]:
-        """Draws found damaged in this session and why (they are redone)."""
-        if not hasattr(self, "_discarded"):
-            self._discarded: list[tuple[int, str]] = []
-        return self._discarded

@@ -388,10 +388,12 @@ class MonteCarloResults:
                 f"to_xarray: {output!r} is not a full grid over {labels} ({len(frame)} rows, "
                 f"{size} cells); use .data({output!r})"
             )
+        order = {}
         for c in labels[1:]:
             if isinstance(frame[c].dtype, pd.CategoricalDtype):
+                order[c] = [str(x) for x in frame[c].cat.categories]
                 frame[c] = frame[c].astype(str)
-        ds = frame.set_index(labels).to_xarray()
+        ds = frame.set_index(labels).to_xarray().reindex(order)  # labels in run order
         ds.attrs["manifest"] = json.dumps(self.manifest)
         return ds
 
