@@ -67,6 +67,10 @@ def project_numpy(
         rows = tb.trans_cum[sex, band, edu, np.minimum(status, 5)]  # (n, 6) temporaries
         new = np.minimum((u[2][:, None] >= rows).sum(axis=1), 5)
         new = np.where(move, new, status)
+        leave = move & (status == 5) & (new != 5)  # leaving study: diploma reached
+        up_rows = tb.edu_upgrade_cum[sex, edu]  # (n, 3)
+        e2 = np.minimum((rng.random(n)[:, None] >= up_rows).sum(axis=1), 2)
+        edu = np.where(leave, np.maximum(e2, edu), edu)
         emp = new <= 2
         job = move & was_emp & emp & ((new != status) | ((new != 2) & (u[3] < tb.job_change[band])))
         fresh = move & emp & (~was_emp | job)
@@ -100,6 +104,7 @@ def project_numpy(
             2, N_AGES, 3, 7
         )
     st.age[:] = age
+    st.education[:] = edu
     st.status[:] = status
     st.exit_year[~alive & (st.exit_year == 0)] = years[-1]
     return stocks, deaths

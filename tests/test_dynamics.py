@@ -326,3 +326,14 @@ def test_synthesized_base_keeps_its_rates_over_ten_years():
     m = (pop.age >= 25) & (pop.age <= 29)
     base_share = (w[m] * (pop.status[m] == Status.INACTIVE)).sum() / w[m].sum()
     assert abs(share - base_share) < 0.04
+
+
+def test_concat_refuses_duplicate_ids_and_projection_refuses_bad_years(ref_pop, ref_tables):
+    from llrsim.population.project import concat
+
+    with pytest.raises(ValueError, match="not unique"):
+        concat(ref_pop, ref_pop)
+    with pytest.raises(ValueError, match=r"pop\.year"):
+        project(ref_pop, range(2026, 2030))
+    with pytest.raises(ValueError, match="outside the demography tables"):
+        project(ref_pop, range(2025, 2040), tables=ref_tables, with_new_entrants=False)

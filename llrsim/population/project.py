@@ -120,6 +120,16 @@ def entrants(
     lower = prof["age_from"].to_numpy()
     band_cum = np.cumsum(prof["share"].to_numpy())
     mig_flag = (sorted_pop.flags & (1 << int(Flag.MIGRATION_BACKGROUND))) != 0
+    # donor pools (indices in id order and cumulative weights), built once
+    cohort_pool = np.flatnonzero(sorted_pop.age == MIN_AGE)
+    cohort_cum = np.cumsum(w_all[cohort_pool])
+    age_band = np.searchsorted(upper, sorted_pop.age.astype(np.int64), side="left")
+    in_prof = (sorted_pop.age >= lower[0]) & (sorted_pop.age <= upper[-1]) & mig_flag
+    order_b = np.argsort(np.where(in_prof, age_band, upper.size), kind="stable")
+    counts = np.bincount(age_band[in_prof], minlength=upper.size)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    band_pools = [order_b[starts[b] : starts[b + 1]] for b in range(upper.size)]
+    band_cums = [np.cumsum(w_all[pool]) for pool in band_pools]
     parts, entry = [], []
     for row in totals.itertuples():
         y = int(row.year)
@@ -133,10 +143,9 @@ def entrants(
             u_donor = uniform_array(seed, streams.ENTRY, ids, y, 0)
             if kind == KIND_COHORT:
                 age = np.full(w.size, MIN_AGE, dtype=np.int64)
-                pool = np.flatnonzero(sorted_pop.age == MIN_AGE)
-                if pool.size == 0:
+                if cohort_pool.size == 0:
                     raise DataError("base population has no 18-year-olds to copy the cohort from")
-                donor = pool[_pick(np.cumsum(w_all[pool]), u_donor)]
+                donor = cohort_pool[_pick(cohort_cum, u_donor)]
             else:
                 u_age = uniform_array(seed, streams.MIGRATION, ids, y, 0)
                 b = np.minimum(np.searchsorted(band_cum, u_age * band_cum[-1], side="right"), 9)
@@ -144,16 +153,14 @@ def entrants(
                 age = lower[b] + np.floor(u_in * (upper[b] - lower[b] + 1)).astype(np.int64)
                 donor = np.empty(w.size, dtype=np.int64)
                 for bb in np.unique(b):
-                    lo, hi = lower[bb], upper[bb]
-                    in_band = (sorted_pop.age >= lo) & (sorted_pop.age <= hi)
-                    pool = np.flatnonzero(in_band & mig_flag)
+                    pool = band_pools[bb]
                     if pool.size == 0:
                         raise DataError(
                             f"base population has no records with a migration background aged "
-                            f"{lo}-{hi} to copy immigrants from"
+                            f"{lower[bb]}-{upper[bb]} to copy immigrants from"
                         )
                     m = b == bb
-                    donor[m] = pool[_pick(np.cumsum(w_all[pool]), u_donor[m])]
+                    donor[m] = pool[_pick(band_cums[bb], u_donor[m])]
             cols = {k: v[donor].copy() for k, v in sorted_pop.columns().items()}
             cols["person_id"] = ids
             cols["weight"] = w.astype(np.int32)
@@ -177,7 +184,8 @@ def concat(*pops: Population) -> Population:
     out = Population(
         year=pops[0].year, **{k: np.concatenate([q.columns()[k] for q in pops]) for k in SCHEMA}
     )
-    if np.unique(out.person_id).size != out.n:
+    ids = np.sort(out.person_id)
+    if ids.size > 1 and np.any(ids[1:] == ids[:-1]):
         raise ValueError("person ids are not unique after concatenation")
     return out
 
