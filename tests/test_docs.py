@@ -114,6 +114,18 @@ def test_api_page_lists_every_public_object(gen):
             assert f"### `{qualname}`" in page, f"{qualname}: run python docs/_generate.py"
 
 
+def test_readme_example_runs(tmp_path, monkeypatch):
+    """The example of the README runs as printed (outputs written into a temp dir)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "README.md: no python example"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    assert (tmp_path / "budget.xlsx").is_file() and (tmp_path / "cost.png").is_file()
+
+
 def _relative_links(path: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"```.*?```", "", text, flags=re.S)
