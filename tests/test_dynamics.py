@@ -218,6 +218,7 @@ def test_engine_step_in_place_equals_projection_kernel(ref_pop, ref_tables):
     assert np.array_equal(st.person_id[keep], res.population.person_id)
     for k in (
         "age",
+        "education",
         "status",
         "sector",
         "employer_size",

@@ -470,13 +470,56 @@ def reference_population(n: int, year: int = 2024, seed: int = 0) -> Population:
     )
 
 
+_REFERENCE_META = (
+    """title = "Labour-status transition matrices calibrated on the reference stocks (for reading)"
+unit = "probability per year"
+year = 2023
+derivation = """
+    + '"""'
+    + """Written by `python -m llrsim.population.transitions` (calibrate_transitions on
+reference_stocks(), see llrsim/population/transitions.py for the method). For inspection only:
+the model calibrates the matrices on its base population at run time. Achieved aggregate flows
+(18-64): {flows}."""
+    + '"""'
+    + """
+assumption = true
+
+[source]
+publisher = "llrsim (derived from Steunpunt Werk 2023 flows and the reference stocks)"
+title = "Mobiliteit tussen arbeidsmarktstatuten (2023) + data/dynamics assumptions"
+url = "https://www.steunpuntwerk.be/onderzoeksthemas/arbeidsmarktmobiliteit-en-pendel/mobiliteit-tussen-arbeidsmarktstatuten"
+
+[columns]
+sex = "str"
+age_band = "str"
+education = "str"
+from_status = "str"
+to_status = "str"
+probability = "float64"
+
+[[checks]]
+kind = "shares"
+column = "probability"
+by = ["sex", "age_band", "education", "from_status"]
+tolerance = 1e-6
+
+[[checks]]
+kind = "unique"
+columns = ["sex", "age_band", "education", "from_status", "to_status"]
+"""
+)
+
+
 def main() -> None:  # pragma: no cover - documentation helper
     """Print the calibration on the reference stocks and write the reference matrices."""
     P, report = calibrate_transitions(reference_stocks())
-    print(report.to_frame().to_string(index=False))
+    frame = report.to_frame()
+    print(frame.to_string(index=False))
     out = Path(__file__).resolve().parents[2] / "data" / "dynamics"
-    matrices_frame(P).to_csv(out / "transition_matrices_reference.csv", index=False)
-    print(f"wrote {out / 'transition_matrices_reference.csv'}")
+    matrices_frame(P).round(8).to_csv(out / "transition_matrices_reference.csv", index=False)
+    flows = ", ".join(f"{r.flow} {r.achieved:.4f}" for r in frame.itertuples())
+    (out / "transition_matrices_reference.toml").write_text(_REFERENCE_META.format(flows=flows))
+    print(f"wrote {out / 'transition_matrices_reference.csv'} and its .toml")
 
 
 if __name__ == "__main__":  # pragma: no cover
