@@ -658,7 +658,10 @@ larger population and `n` in the hundreds.""",
 
 By default every ranged parameter of `data/parameters/behaviour.toml` varies
 (`default_names()`); `uncertain="all"` adds the ranged demography and costing parameters,
-and a list or dict chooses and overrides (see `llrsim.montecarlo.uncertain`).""",
+and a list or dict chooses and overrides (see `llrsim.montecarlo.uncertain`). Ranged values
+of the scenario files (awareness, friction, IT cost, listed by `Scenario.uncertain()`) vary
+only when named with a colon: `"*:vov.awareness"` draws one value shared by every scenario,
+`"S4:it_cost_oneoff_eur"` varies it in S4 only.""",
     ),
     (
         "code",
@@ -732,6 +735,7 @@ inputs = [
     "response.beta_money",
     "takeup.new_right.intercept",
     "episode.cost_per_hour_eur",
+    "S4:llr_money_selective.awareness",  # a ranged value of the scenario file
 ]
 sa = llrsim.montecarlo(
     pop,
