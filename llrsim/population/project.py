@@ -45,6 +45,8 @@ from llrsim.population.dynamics import (
     EVENT_NAMES,
     EVENT_NOT_YET_ENTERED,
     N_EVENTS,
+    SC_NEW_SPELL_MONTHS,
+    SC_PART_TIME_FTE,
     DemographyTables,
     PersonState,
     demography_step_inline,
@@ -396,7 +398,7 @@ def _align_employment(
             st.wage[flip] = tb.entry_wage[st.education[flip]]
             u_pt = uniform_array(seed, streams.ALIGNMENT, st.person_id[flip], year, 2)
             pt = u_pt < tb.part_time[st.sex[flip]]
-            st.fte[flip] = np.where(pt, tb.scalars[0], 1.0)
+            st.fte[flip] = np.where(pt, tb.scalars[SC_PART_TIME_FTE], 1.0)
             st.unemployment_months[flip] = 0
         else:  # out of employment: jobseeker
             st.status[flip] = int(Status.JOBSEEKER)
@@ -404,7 +406,7 @@ def _align_employment(
             st.employer_size[flip] = 0
             st.wage[flip] = 0.0
             st.fte[flip] = 0.0
-            st.unemployment_months[flip] = int(tb.scalars[5])
+            st.unemployment_months[flip] = int(tb.scalars[SC_NEW_SPELL_MONTHS])
     after = int(w[m & (st.status <= 2)].sum())
     return {
         "year": year,
