@@ -247,7 +247,8 @@ pd.DataFrame(
 ## Questions 1-4: who, which training, who pays, which competence
 
 `describe()` has one row per instrument in force. The table below keeps the instruments each
-scenario adds or changes with respect to S0 (S0 itself is shown in full).""",
+scenario adds or changes with respect to S0 (S0 itself is shown in full). S1 and S2 change
+no instrument: they act through scenario-level effects (next table).""",
     ),
     (
         "code",
@@ -340,7 +341,11 @@ impact[
         "md",
         """\
 Counts are person-years summed over the simulated years; `participation_rate` is over
-person-years too. Who gains: additional participants by target group over the whole period.""",
+person-years too. In the model only *new* rights (accounts absent from S0) move training
+participation; the effects of S1 and S2 raise the take-up of today's instruments among
+those who train, so they change cost and take-up but not the number of participants (see
+`docs/model.md`, Behaviour). Who gains: additional participants by target group over the
+whole period.""",
     ),
     (
         "code",
