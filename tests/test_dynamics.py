@@ -338,3 +338,10 @@ def test_concat_refuses_duplicate_ids_and_projection_refuses_bad_years(ref_pop, 
         project(ref_pop, range(2026, 2030))
     with pytest.raises(ValueError, match="outside the demography tables"):
         project(ref_pop, range(2025, 2040), tables=ref_tables, with_new_entrants=False)
+    st = person_state(ref_pop)
+    with pytest.raises(ValueError, match="outside the range of the demography tables"):
+        advance_person_year(0, 2040, 0, st, ref_tables)
+    bad = ref_pop.take(np.arange(10))
+    bad.age[3] = 70
+    with pytest.raises(ValueError, match=r"Population\.age: record 3"):
+        project(bad, YEARS, with_new_entrants=False, tables=ref_tables)

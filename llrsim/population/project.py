@@ -420,6 +420,30 @@ def _align_employment(
     }
 
 
+def _check_codes(pop: Population) -> None:
+    """Refuse records the kernel cannot index (it does no bounds checks)."""
+    checks = (
+        ("age", pop.age, MIN_AGE, MAX_AGE),
+        ("sex", pop.sex, 0, 1),
+        ("education", pop.education, 0, 2),
+        ("status", pop.status, 0, 6),
+        ("sector", pop.sector, 0, 7),
+        ("employer_size", pop.employer_size, 0, 5),
+    )
+    for name, arr, lo, hi in checks:
+        bad = (arr < lo) | (arr > hi)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"Population.{name}: record {i} (person_id {int(pop.person_id[i])}) has "
+                f"{int(arr[i])}, outside [{lo}, {hi}]"
+            )
+    if np.any(pop.weight < 0):
+        raise ValueError("Population.weight: negative weights")
+    if not (np.all(np.isfinite(pop.wage)) and np.all(np.isfinite(pop.fte))):
+        raise ValueError("Population.wage / fte: NaN or infinite values")
+
+
 def project(
     pop: Population,
     years: Iterable[int] = range(2025, 2035),
@@ -448,6 +472,7 @@ def project(
         raise ValueError("years must be a non-empty contiguous range")
     if years[0] != pop.year + 1:
         raise ValueError(f"years must start at pop.year + 1 = {pop.year + 1}, got {years[0]}")
+    _check_codes(pop)
     p = params if params is not None else load_parameters("demography")
     if entry_year is not None:
         if with_new_entrants:
