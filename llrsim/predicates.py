@@ -177,41 +177,43 @@ def _in_mask(mask: np.int64, code: np.int64) -> bool:
 
 
 @nb.njit(cache=True)
-def matches(
-    pred,
-    age,
-    sex,
-    education,
-    status,
-    employer_size,
-    sector,
-    flags,
-    experience,
-    unemployment_months,
-    group_mask,
-) -> bool:
-    """True when one person satisfies the compiled predicate ``pred`` (Numba, scalar)."""
-    if age < pred[P_AGE_MIN] or age > pred[P_AGE_MAX]:
+def matches_row(preds, r, age, sex, education, status, employer_size, sector, flags,
+                experience, unemployment_months, group_mask) -> bool:  # fmt: skip
+    """True when one person satisfies compiled predicate ``preds[r]`` (Numba, scalar).
+
+    Reads the 2-d array of compiled predicates in place: no row view is made, which keeps
+    numba's reference counting out of the kernels' inner loops.
+    """
+    if age < preds[r, P_AGE_MIN] or age > preds[r, P_AGE_MAX]:
         return False
-    if not _in_mask(pred[P_SEX], sex):
+    if not _in_mask(preds[r, P_SEX], sex):
         return False
-    if not _in_mask(pred[P_STATUS], status):
+    if not _in_mask(preds[r, P_STATUS], status):
         return False
-    if not _in_mask(pred[P_EDU], education):
+    if not _in_mask(preds[r, P_EDU], education):
         return False
-    if not _in_mask(pred[P_SIZE], employer_size):
+    if not _in_mask(preds[r, P_SIZE], employer_size):
         return False
-    if not _in_mask(pred[P_SECTOR], sector):
+    if not _in_mask(preds[r, P_SECTOR], sector):
         return False
-    if (flags & pred[P_FLAGS]) != pred[P_FLAGS]:
+    if (flags & preds[r, P_FLAGS]) != preds[r, P_FLAGS]:
         return False
-    if experience < pred[P_MIN_EXP]:
+    if experience < preds[r, P_MIN_EXP]:
         return False
-    if unemployment_months < pred[P_MIN_UNEMP]:
+    if unemployment_months < preds[r, P_MIN_UNEMP]:
         return False
-    if pred[P_GROUPS] != 0 and (group_mask & pred[P_GROUPS]) == 0:
+    if preds[r, P_GROUPS] != 0 and (group_mask & preds[r, P_GROUPS]) == 0:
         return False
     return True
+
+
+@nb.njit(cache=True)
+def matches(pred, age, sex, education, status, employer_size, sector, flags,
+            experience, unemployment_months, group_mask) -> bool:  # fmt: skip
+    """True when one person satisfies the compiled predicate ``pred`` (a 1-d vector)."""
+    return matches_row(pred.reshape((1, pred.shape[0])), 0, age, sex, education, status,
+                       employer_size, sector, flags, experience, unemployment_months,
+                       group_mask)  # fmt: skip
 
 
 @nb.njit(cache=True)

@@ -105,7 +105,7 @@ from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
 from llrsim.population.dynamics import demography_step, in_model
-from llrsim.predicates import matches
+from llrsim.predicates import matches_row
 
 N_PV = len(P_VARS)
 N_IV = len(I_VARS)
@@ -125,6 +125,12 @@ def _slot(t: int, expiry: int) -> int:
     if expiry <= 0:
         return 0
     return t % MAX_VINTAGES
+
+
+@nb.njit(cache=True)
+def _clear(bal, s, j) -> None:
+    for v in range(MAX_VINTAGES):
+        bal[s, j, v] = 0
 
 
 @nb.njit(cache=True)
@@ -165,17 +171,18 @@ def _spend_fifo(bal, s, j, y, expiry, amount) -> np.int64:
 
 
 @nb.njit(cache=True)
-def _takeup_probability(qv, sex, education, employer_size) -> float:
-    x = qv[Q_T_INTERCEPT]
+def _takeup_probability(q, s, y, j, sex, education, employer_size) -> float:
+    """P(take-up) of instrument ``j`` for an eligible person with a fitting episode."""
+    x = q[s, y, j, Q_T_INTERCEPT]
     if sex == _MEN:
-        x += qv[Q_T_MEN]
+        x += q[s, y, j, Q_T_MEN]
     elif sex == _WOMEN:
-        x += qv[Q_T_WOMEN]
+        x += q[s, y, j, Q_T_WOMEN]
     if education == _HIGH:
-        x += qv[Q_T_HIGH]
+        x += q[s, y, j, Q_T_HIGH]
     if employer_size >= _SIZE_MEDIUM:
-        x += qv[Q_T_SIZE50]
-    return qv[Q_AWARENESS] * (1.0 - qv[Q_FRICTION]) * logistic(x)
+        x += q[s, y, j, Q_T_SIZE50]
+    return q[s, y, j, Q_AWARENESS] * (1.0 - q[s, y, j, Q_FRICTION]) * logistic(x)
 
 
 @nb.njit(cache=True)
@@ -193,7 +200,7 @@ def _hourly_wage_cents(wage, fte, ceiling_month_cents) -> float:
 def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, unemp) -> np.int64:
     mask = np.int64(0)
     for g in range(group_preds.shape[0]):
-        if matches(group_preds[g], age, sex, edu, status, size, sector, flags, exp, unemp, 0):
+        if matches_row(group_preds, g, age, sex, edu, status, size, sector, flags, exp, unemp, 0):
             mask |= np.int64(1) << np.int64(g)
     return mask
 
@@ -213,18 +220,38 @@ def _group_list(gmask, n_groups, out) -> int:
 def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
     """Add the person-year's local tallies (times the weight) to each of its groups, then
     clear the local rows that were used."""
+    n_i = touched.shape[0]
+    for j in range(n_i):
+        if not touched[j]:
+            continue
+        # most rows only say "eligible, nothing happened": add that one number
+        only_eligible = (
+            loc_i[j, W_USERS] == 0
+            and loc_i[j, W_OPENING] == 0
+            and loc_i[j, W_ACCRUED] == 0
+            and loc_i[j, W_EXCHANGED_IN] == 0
+            and loc_i[j, W_EXCHANGED_OUT] == 0
+            and loc_i[j, W_EXPIRED] == 0
+            and loc_i[j, W_FORFEITED] == 0
+            and loc_i[j, W_CLOSING] == 0
+        )
+        for k in range(n_in):
+            g = glist[k]
+            if only_eligible:
+                ti[s, y, g, j, W_ELIGIBLE] += loc_i[j, W_ELIGIBLE] * w
+            else:
+                for v in range(N_IV):
+                    ti[s, y, g, j, v] += loc_i[j, v] * w
     for k in range(n_in):
         g = glist[k]
         for v in range(N_PV):
             tp[s, y, g, v] += loc_p[v] * w
-        for j in range(touched.shape[0]):
-            if touched[j]:
-                for v in range(N_IV):
-                    ti[s, y, g, j, v] += loc_i[j, v] * w
-    loc_p[:] = 0
+    for v in range(N_PV):
+        loc_p[v] = 0
     for j in range(touched.shape[0]):
         if touched[j]:
-            loc_i[j, :] = 0
+            for v in range(N_IV):
+                loc_i[j, v] = 0
             touched[j] = False
 
 
@@ -263,10 +290,10 @@ def _run_chunk(
         wg = np.float64(wage[i])
         ft = np.float64(fte[i])
         um = np.int64(unemp[i])
-        bal[:, :, :] = 0
-        guid_start[:, :] = -(1 << 20)
-        guid_count[:, :] = 0
-        ever[:, :] = False
+        bal.fill(0)
+        guid_start.fill(-(1 << 20))
+        guid_count.fill(0)
+        ever.fill(False)
         gmask_last = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
         for y in range(n_years):
             year = year0 + y
@@ -313,8 +340,8 @@ def _run_chunk(
             base = u < p0
             n_in = _group_list(gmask, n_g, glist)
             for u_i in range(n_u):
-                eu[u_i] = matches(
-                    unique_elig[u_i], age, sex, edu, status, size, sector, flags, exp, um, gmask
+                eu[u_i] = matches_row(
+                    unique_elig, u_i, age, sex, edu, status, size, sector, flags, exp, um, gmask
                 )
             for s in range(n_s):
                 loc_p[V_PERSONS] = 1
@@ -345,7 +372,7 @@ def _run_chunk(
                         continue
                     b = _balance(bal, s, c, y, np.int64(q[s, y, c, Q_EXPIRY_YEARS]))
                     if b > 0:
-                        bal[s, c, :] = 0
+                        _clear(bal, s, c)
                         touched[j] = True
                         moved = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
                         loc_i[c, W_EXCHANGED_OUT] += b
@@ -356,32 +383,34 @@ def _run_chunk(
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
                     k = kind[j]
-                    qv = q[s, y, j]
-                    b = _balance(bal, s, j, y, np.int64(qv[Q_EXPIRY_YEARS]))
-                    if not active[s, y, j] and qv[Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
-                        bal[s, j, :] = 0
+                    b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
+                    if not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
+                        _clear(bal, s, j)
                         loc_i[j, W_FORFEITED] += b
                         b = 0
                     if not el[j]:
                         continue
-                    acc = qv[Q_ACCRUAL]
-                    if qv[Q_PRO_RATA_FTE] > 0.0:
+                    acc = q[s, y, j, Q_ACCRUAL]
+                    if q[s, y, j, Q_PRO_RATA_FTE] > 0.0:
                         acc *= ft
                     a = np.int64(round(acc))
-                    cap = np.int64(qv[Q_CAP])
+                    cap = np.int64(q[s, y, j, Q_CAP])
                     if cap >= 0 and b + a > cap:
                         a = max(cap - b, 0)
                     if a > 0:
-                        bal[s, j, _slot(y, np.int64(qv[Q_EXPIRY_YEARS]))] += a
+                        bal[s, j, _slot(y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))] += a
                         loc_i[j, W_ACCRUED] = a
                         b += a
-                    if qv[Q_NEW_RIGHT] > 0.0 and (np.int64(qv[Q_TYPES_MASK]) & ekind) != 0:
+                    if (
+                        q[s, y, j, Q_NEW_RIGHT] > 0.0
+                        and (np.int64(q[s, y, j, Q_TYPES_MASK]) & ekind) != 0
+                    ):
                         if k == KIND_MONEY:
                             money_new += b
                         elif employee:
                             time_new += b
-                        if qv[Q_AWARENESS] > aware_new:
-                            aware_new = qv[Q_AWARENESS]
+                        if q[s, y, j, Q_AWARENESS] > aware_new:
+                            aware_new = q[s, y, j, Q_AWARENESS]
                 # 2. participation with common random numbers
                 p1 = p0
                 if money_new > 0 or time_new > 0:
@@ -405,38 +434,37 @@ def _run_chunk(
                         k = kind[j]
                         if k == KIND_GUIDANCE or k == KIND_EXCHANGE:
                             continue
-                        qv = q[s, y, j]
-                        if (np.int64(qv[Q_TYPES_MASK]) & ekind) == 0:
+                        if (np.int64(q[s, y, j, Q_TYPES_MASK]) & ekind) == 0:
                             continue
                         if (k == KIND_TIME or k == KIND_LEAVE) and not employee:
                             continue
                         if k == KIND_LEAVE and (
-                            minutes < qv[Q_MIN_MINUTES]
-                            or guid_count[s, j] >= np.int64(qv[Q_MAX_MONTHS])
+                            minutes < q[s, y, j, Q_MIN_MINUTES]
+                            or guid_count[s, j] >= np.int64(q[s, y, j, Q_MAX_MONTHS])
                         ):
                             continue
-                        pt = _takeup_probability(qv, sex, edu, size)
-                        if uniform_from_key(pykey, TAKEUP_BASE, np.int64(qv[Q_KEY])) >= pt:
+                        pt = _takeup_probability(q, s, y, j, sex, edu, size)
+                        if uniform_from_key(pykey, TAKEUP_BASE, np.int64(q[s, y, j, Q_KEY])) >= pt:
                             continue
                         used = False
-                        own_share = qv[Q_OWN_SHARE]
+                        own_share = q[s, y, j, Q_OWN_SHARE]
                         if (ekind & T_BASIC_SKILLS) != 0:
-                            own_share = qv[Q_OWN_SHARE_BASIC]
+                            own_share = q[s, y, j, Q_OWN_SHARE_BASIC]
                         pub_share = 1.0 - own_share
-                        maxu = np.int64(qv[Q_MAX_PER_USE])
+                        maxu = np.int64(q[s, y, j, Q_MAX_PER_USE])
                         if maxu < 0:
                             maxu = _BIG
                         if k == KIND_MONEY:
-                            expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                            expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
                             want = min(np.int64(remaining * pub_share), maxu)
                             take = _spend_fifo(bal, s, j, y, expiry, want)
-                            partner = np.int64(qv[Q_EXCHANGE_PARTNER])
-                            rate = qv[Q_EXCHANGE_CENTS_PER_HOUR]
+                            partner = np.int64(q[s, y, j, Q_EXCHANGE_PARTNER])
+                            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
                             if take < want and partner >= 0 and rate > 0.0:
                                 pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
                                 short = want - take
                                 need_min = np.int64(np.ceil(short * 60.0 / rate))
-                                max_min = np.int64(qv[Q_EXCHANGE_MAX_MINUTES])
+                                max_min = np.int64(q[s, y, j, Q_EXCHANGE_MAX_MINUTES])
                                 if max_min >= 0:
                                     need_min = min(need_min, max_min)
                                 mins = _spend_fifo(bal, s, partner, y, pexp, need_min)
@@ -460,13 +488,13 @@ def _run_chunk(
                                 remaining -= take + own
                                 used = True
                         elif k == KIND_TIME:
-                            expiry = np.int64(qv[Q_EXPIRY_YEARS])
+                            expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
                             mins = _spend_fifo(bal, s, j, y, expiry, np.int64(minutes))
-                            partner = np.int64(qv[Q_EXCHANGE_PARTNER])
-                            rate = qv[Q_EXCHANGE_CENTS_PER_HOUR]
+                            partner = np.int64(q[s, y, j, Q_EXCHANGE_PARTNER])
+                            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
                             if mins < minutes and partner >= 0 and rate > 0.0:
                                 short = np.int64(minutes) - mins
-                                max_min = np.int64(qv[Q_EXCHANGE_MAX_MINUTES])
+                                max_min = np.int64(q[s, y, j, Q_EXCHANGE_MAX_MINUTES])
                                 if max_min >= 0:
                                     short = min(short, max_min)
                                 pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
@@ -480,8 +508,8 @@ def _run_chunk(
                                     bal[s, j, _slot(y, expiry)] += got
                                     mins += _spend_fifo(bal, s, j, y, expiry, min(got, short))
                             if mins > 0:
-                                reimb = qv[Q_REIMB_CENTS_PER_HOUR]
-                                hw = _hourly_wage_cents(wg, ft, qv[Q_WAGE_CEILING_MONTH])
+                                reimb = q[s, y, j, Q_REIMB_CENTS_PER_HOUR]
+                                hw = _hourly_wage_cents(wg, ft, q[s, y, j, Q_WAGE_CEILING_MONTH])
                                 loc_i[j, W_SPENT] += mins
                                 loc_i[j, W_PUBLIC] += np.int64(mins * reimb // 60.0)
                                 if hw > reimb:
@@ -496,7 +524,7 @@ def _run_chunk(
                                 remaining -= covered
                                 used = True
                         elif k == KIND_SUBSIDY:
-                            rate = qv[Q_BY_SIZE_0 + size]
+                            rate = q[s, y, j, Q_BY_SIZE_0 + size]
                             if employee and rate > 0.0:
                                 pub = min(np.int64(remaining * rate), maxu)
                                 if pub > 0:
@@ -505,18 +533,18 @@ def _run_chunk(
                                     remaining = 0
                                     used = True
                         elif k == KIND_OBLIGATION:
-                            days = qv[Q_BY_SIZE_0 + size]
+                            days = q[s, y, j, Q_BY_SIZE_0 + size]
                             if employee and days > 0.0:
-                                cap_min = np.int64(days * ft * qv[Q_HOURS_PER_DAY] * 60.0)
+                                cap_min = np.int64(days * ft * q[s, y, j, Q_HOURS_PER_DAY] * 60.0)
                                 mins = min(np.int64(minutes), cap_min)
                                 if mins > 0:
                                     hw = _hourly_wage_cents(wg, ft, -1.0)
                                     loc_i[j, W_EMPLOYER] += np.int64(mins * hw // 60.0)
                                     used = True
                         elif k == KIND_LEAVE:
-                            months = min(12, np.int64(qv[Q_MAX_MONTHS]) - guid_count[s, j])
+                            months = min(12, np.int64(q[s, y, j, Q_MAX_MONTHS]) - guid_count[s, j])
                             guid_count[s, j] += months
-                            loc_i[j, W_PUBLIC] += months * np.int64(qv[Q_ALLOWANCE_MONTH])
+                            loc_i[j, W_PUBLIC] += months * np.int64(q[s, y, j, Q_ALLOWANCE_MONTH])
                             used = True
                         if used:
                             if not ever[s, j]:
@@ -534,27 +562,27 @@ def _run_chunk(
                     j = act_idx[s, y, ja]
                     if not el[j] or kind[j] != KIND_GUIDANCE:
                         continue
-                    qv = q[s, y, j]
                     if guid_count[s, j] > 0 and year - guid_start[s, j] >= np.int64(
-                        qv[Q_PERIOD_YEARS]
+                        q[s, y, j, Q_PERIOD_YEARS]
                     ):
                         guid_count[s, j] = 0
                     if guid_count[s, j] > 0:
                         continue
-                    key = np.int64(qv[Q_KEY])
-                    pt = _takeup_probability(qv, sex, edu, size)
+                    key = np.int64(q[s, y, j, Q_KEY])
+                    pt = _takeup_probability(q, s, y, j, sex, edu, size)
                     if uniform_from_key(pykey, TAKEUP_BASE, key) >= pt:
                         continue
                     guid_start[s, j] = year
                     n_use = 1
-                    n_max = np.int64(qv[Q_N_PER_PERIOD])
+                    n_max = np.int64(q[s, y, j, Q_N_PER_PERIOD])
                     while n_use < n_max and (
-                        uniform_from_key(pykey, TAKEUP_BASE + n_use, key) < qv[Q_SECOND_SHARE]
+                        uniform_from_key(pykey, TAKEUP_BASE + n_use, key)
+                        < q[s, y, j, Q_SECOND_SHARE]
                     ):
                         n_use += 1
                     guid_count[s, j] = n_use
-                    price = np.int64(qv[Q_PRICE])
-                    own_c = np.int64(qv[Q_OWN_CONTRIB])
+                    price = np.int64(q[s, y, j, Q_PRICE])
+                    own_c = np.int64(q[s, y, j, Q_OWN_CONTRIB])
                     if not ever[s, j]:
                         ever[s, j] = True
                         loc_i[j, W_FIRST_USERS] = 1
@@ -617,7 +645,8 @@ def policy_kernel(
 @nb.njit(cache=True)
 def takeup_probability_array(qv, sex, education, employer_size) -> np.ndarray:
     """The kernel's take-up probability of one instrument row ``qv`` over person arrays."""
+    q = qv.reshape((1, 1, 1, qv.shape[0]))
     out = np.empty(sex.shape[0], dtype=np.float64)
     for i in range(sex.shape[0]):
-        out[i] = _takeup_probability(qv, sex[i], education[i], employer_size[i])
+        out[i] = _takeup_probability(q, 0, 0, 0, sex[i], education[i], employer_size[i])
     return out
