@@ -10,16 +10,17 @@ the arrays hold the state the policy rules of year ``y`` should see. Within one 
 this order:
 
 1. **death** during ``y - 1`` at age ``a`` (q_x of sex and age, Belgium 2018 life table,
-   Gompertz-smoothed below 40, times ``(1 - r)^(y - 2018)``, r = mortality improvement);
+   Gompertz-smoothed below 40, times ``(1 - r)^(y - 1 - 2018)``, r = mortality improvement);
 2. **emigration** hazard (0 by default: migration enters as a net flow of entrants);
 3. **ageing** to ``a + 1``; past the upper age 67 the person leaves the model (aged out);
 4. **retirement**: at the statutory pension age of year ``y`` (65 up to 2024, 66 from 2025,
-   67 from 2030) for certain; from 60 by the early-retirement hazard (students excepted);
-   RETIRED is absorbing;
+   67 from 2030) for certain; from 55 by the early-retirement hazard (SWT / early pension;
+   students excepted); RETIRED is absorbing;
 5. otherwise the **labour-status transition** (Markov row of sex × age band × education ×
-   status, :mod:`llrsim.population.transitions`), and a **job-to-job move** for employees
-   who stay employees; a new job draws sector, employer size (and, coming from outside
-   employment, wage and fte); leaving employment clears them; wages of stayers grow;
+   status, :mod:`llrsim.population.transitions`); a student leaving study reaches a diploma
+   (education upgrade); a **job-to-job move** for employees who stay employees; a new job
+   draws sector, employer size (and, coming from outside employment, wage and fte); leaving
+   employment clears them; wages of stayers grow;
 6. **durations**: experience +1 for a year employed in ``y - 1``; unemployment months
    +12 for a continuing spell, ``transitions.new_spell_months`` (6) for a new one, 0
    otherwise.
