@@ -17,8 +17,9 @@ COEF = behaviour_vector()
 
 @pytest.fixture(scope="module")
 def pop():
-    # another sample than the calibration population (seed 0): the fit must generalise
-    return llrsim.synthesize(2024, 200_000, seed=1)
+    # another, larger sample than the calibration population (200k records, seed 0): the fit
+    # must generalise, and 1M records keep the sampling noise of the counts near 1-2 %
+    return llrsim.synthesize(2024, 1_000_000, seed=1)
 
 
 @pytest.fixture(scope="module")
