@@ -345,3 +345,20 @@ def test_concat_refuses_duplicate_ids_and_projection_refuses_bad_years(ref_pop, 
     bad.age[3] = 70
     with pytest.raises(ValueError, match=r"Population\.age: record 3"):
         project(bad, YEARS, with_new_entrants=False, tables=ref_tables)
+
+
+def test_job_to_job_moves_follow_the_mobility_table(ref_tables):
+    cum = np.cumsum(np.broadcast_to(np.eye(6), ref_tables.trans_cum.shape), axis=-1)
+    cum[..., -1] = 2.0  # statuses frozen: every change of employer is a job-to-job move
+    tb = ref_tables._replace(trans_cum=np.ascontiguousarray(cum), qx=np.zeros_like(ref_tables.qx))
+    n = 50_000
+    pop = make_population(age=np.full(n, 30), status=np.full(n, Status.EMPLOYEE_PRIVATE))
+    res = project(pop, [2025], seed=4, with_new_entrants=False, tables=tb, return_population=True)
+    p = tb.job_change[tb.band[31]]
+    moves = res.events["job_changes"].iloc[0]
+    assert abs(moves - n * p) < 4 * np.sqrt(n * p * (1 - p))
+    fin = res.population
+    moved = fin.wage != np.float32(40000 * 1.02)
+    assert moved.sum() == moves  # movers get the job-change premium, stayers the growth
+    assert np.allclose(fin.wage[moved], 40000 * 1.02 * 1.03, rtol=1e-6)
+    assert np.all(fin.sector[moved] > 0)
