@@ -255,26 +255,21 @@ def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
             touched[j] = False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _run_chunk(
     lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
-    bal_n, q, coef, tp, ti,
+    bal_n, q, coef, tp, ti, bal, guid_start, guid_count, ever, loc_p, loc_i, touched, el,
+    glist, eu,
 ):  # fmt: skip
+    """Simulate records ``lo..hi-1`` into the chunk's tallies ``tp``, ``ti``.
+
+    Compiled without numba's reference counting (``_nrt=False``): the caller allocates every
+    array, nothing here makes a view, so the threads never touch shared reference counts.
+    """
     n_s = active.shape[0]
-    n_i = kind.shape[0]
     n_g = group_preds.shape[0]
-    bal = np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64)
-    guid_start = np.zeros((n_s, n_i), dtype=np.int64)
-    guid_count = np.zeros((n_s, n_i), dtype=np.int64)
-    ever = np.zeros((n_s, n_i), dtype=np.bool_)
-    loc_p = np.zeros(N_PV, dtype=np.int64)
-    loc_i = np.zeros((n_i, N_IV), dtype=np.int64)
-    touched = np.zeros(n_i, dtype=np.bool_)
-    el = np.zeros(n_i, dtype=np.bool_)
-    glist = np.zeros(64, dtype=np.int64)
     n_u = unique_elig.shape[0]
-    eu = np.zeros(max(n_u, 1), dtype=np.bool_)
     for i in range(lo, hi):
         w = np.int64(weight[i])
         pkey = person_key(seed, pid[i])
@@ -636,8 +631,17 @@ def policy_kernel(
             _run_chunk(
                 lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
                 unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx,
-                act_n, bal_idx, bal_n, q, coef,
-                tp_c[c], ti_c[c],
+                act_n, bal_idx, bal_n, q, coef, tp_c[c], ti_c[c],
+                np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
+                np.zeros((n_s, n_i), dtype=np.int64),
+                np.zeros((n_s, n_i), dtype=np.int64),
+                np.zeros((n_s, n_i), dtype=np.bool_),
+                np.zeros(N_PV, dtype=np.int64),
+                np.zeros((n_i, N_IV), dtype=np.int64),
+                np.zeros(n_i, dtype=np.bool_),
+                np.zeros(n_i, dtype=np.bool_),
+                np.zeros(64, dtype=np.int64),
+                np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
             )  # fmt: skip
     return tp_c.sum(axis=0), ti_c.sum(axis=0)
 
