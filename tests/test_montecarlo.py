@@ -490,3 +490,15 @@ def test_cli_reads_a_population_file(pop, tmp_path, capsys):
     assert manifest["spec"]["population"] == llrsim.montecarlo.run.population_digest(pop)
     assert main([*argv[:-2], "--years", "2030-2031"]) == 2
     assert "--years" in capsys.readouterr().err
+
+
+def test_growth_paths_run_but_their_scenario_values_are_not_varied(pop):
+    from llrsim.scenarios import phase
+
+    path = phase({2025: "S0", 2026: "S4"})
+    mc = montecarlo(
+        pop, ["S0", path], n=2, years=YEARS, backend="serial", progress=False, uncertain=FEW
+    )
+    assert len(mc.scenarios) == 2
+    with pytest.raises(UncertainError, match="growth path"):
+        montecarlo(pop, ["S0", path], n=2, years=YEARS, uncertain=["*:vov.awareness"])
