@@ -103,3 +103,21 @@ def test_results_do_not_depend_on_chunking(chunks):
     got = run(pop, plan, coef=behaviour_vector(), chunks=chunks, tb=tb)
     for v in ref.data_vars:
         np.testing.assert_array_equal(ref[v].values, got[v].values, err_msg=v)
+
+
+@pytest.mark.parametrize(("min_hours", "used"), [(360, False), (40, True)])
+def test_leave_allowance_needs_long_enough_training(min_hours, used):
+    """Tijdskrediet/VOK: an allowance per month of leave for courses of >= 360 h a year;
+    the 40-hour course qualifies only when the rule asks for 40 h or less."""
+    pop = population(2, weight=1)
+    plan = plan_of(
+        m.KIND_LEAVE, YEARS, "cent", allowance_month=30_014, max_months=36,
+        min_minutes=min_hours * 60,
+    )  # fmt: skip
+    ds = run(pop, plan)
+    public = ledger(ds, "public_cents")
+    if used:
+        # 12 months a year for three years, then the 36-month career maximum is reached
+        assert public == [2 * 12 * 30_014] * 3 + [0] * 3
+    else:
+        assert public == [0] * 6

@@ -36,7 +36,8 @@ def c():
 
 
 def test_layout_constants():
-    assert len(cp.K_NAMES) == cp.K_LEN == 39
+    assert len(cp.K_NAMES) == cp.K_LEN == 40
+    assert cp.K_NAMES[cp.K_MIN_TRAINING_HOURS] == "min_training_hours_per_year"
     ks = {v for k, v in vars(cp).items() if k.startswith("K_") and isinstance(v, int)}
     assert ks == set(range(cp.K_LEN + 1))  # 0 .. K_LEN-1 plus K_LEN itself
     assert cp.K_NAMES[cp.K_CAP_EUR] == "cap_eur"

@@ -107,6 +107,7 @@ def _fill_row(qv: np.ndarray, kind: str, unit: str, k: np.ndarray) -> None:
     elif kind == "leave_allowance":
         qv[m.Q_ALLOWANCE_MONTH] = round(k[c.K_ALLOWANCE_EUR_PER_MONTH] * 100.0)
         qv[m.Q_MAX_MONTHS] = k[c.K_MAX_MONTHS]
+        qv[m.Q_MIN_MINUTES] = round(k[c.K_MIN_TRAINING_HOURS] * 60.0)
     if kind in ("money_account", "voucher"):
         qv[m.Q_OWN_SHARE] = k[c.K_OWN_SHARE]
         qv[m.Q_OWN_SHARE_BASIC] = k[c.K_OWN_SHARE_BASIC_SKILLS]

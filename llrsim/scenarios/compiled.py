@@ -78,6 +78,7 @@ are already indexed with the health index (``data/parameters/costing.toml``, see
     36 K_ADMIN_PER_YEAR_PER_ELIGIBLE  1 = per eligible person, 0 = fixed for the programme
     37 K_AWARENESS                    effective awareness share: a + u (1 - a)
     38 K_FRICTION                     effective friction share: f (1 - r)
+    39 K_MIN_TRAINING_HOURS           leave allowance: course hours per year required
 
 Parameters are in EUR and hours; the kernel's ledgers are in cents and minutes (``unit``).
 Compiled (scenario, year) blocks are cached on the scenario's digest, the year, the group
@@ -169,7 +170,8 @@ K_ADMIN_PER_YEAR_EUR = 35
 K_ADMIN_PER_YEAR_PER_ELIGIBLE = 36
 K_AWARENESS = 37
 K_FRICTION = 38
-K_LEN = 39
+K_MIN_TRAINING_HOURS = 39
+K_LEN = 40
 
 #: Names of the K slots, in order (``K_NAMES[K_CAP_EUR] == "cap_eur"``).
 K_NAMES: tuple[str, ...] = (
@@ -207,6 +209,7 @@ K_NAMES: tuple[str, ...] = (
     "admin_per_year_per_eligible",
     "awareness",
     "friction",
+    "min_training_hours_per_year",
 )
 
 
@@ -390,6 +393,7 @@ def _fill(inst: InstrumentBase, year: int, ctx: dict[str, Any]) -> np.ndarray:
         amt(K_ALLOWANCE_EUR_PER_MONTH, "allowance_eur_per_month")
         amt(K_LEAVE_SHARE, "leave_share")
         row[K_MAX_MONTHS] = float(inst.max_months)
+        amt(K_MIN_TRAINING_HOURS, "min_training_hours_per_year")
     if isinstance(inst, MoneyAccount | Voucher):
         if inst.own_share_basic_skills is None:
             row[K_OWN_SHARE_BASIC_SKILLS] = row[K_OWN_SHARE]

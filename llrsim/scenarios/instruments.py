@@ -352,6 +352,9 @@ class LeaveAllowance(InstrumentBase):
     allowance_eur_per_month: Amount = Field(description="gross allowance, EUR per month")
     leave_share: Share = Field(description="share of full time taken as leave (1, 0.5, 0.2)")
     max_months: StrictInt = Field(ge=1, le=600, description="months per career")
+    min_training_hours_per_year: Amount = Field(
+        0.0, description="course hours per year the leave requires (tijdskrediet: 360 h)"
+    )
 
 
 Instrument = Annotated[
