@@ -53,7 +53,7 @@ def _scenario_digest(item: Any) -> dict[str, str]:
         if item.before is not None:
             steps["before"] = item.before.digest()
         text = json.dumps(steps, sort_keys=True)
-        return {"growth_path": hashlib.sha256(text.encode()).hexdigest()}
+        return {"growth_path": str(item.id), "digest": hashlib.sha256(text.encode()).hexdigest()}
     sc = load(item)
     return {"id": str(sc.id), "digest": sc.digest()}
 
