@@ -116,14 +116,15 @@ def test_status_stocks_stay_within_bands_over_ten_years(ref_pop):
     for e, name in enumerate(("low", "medium", "high")):
         me = m & (ref_pop.education == e)
         base = (w[me] * (ref_pop.status[me] <= 2)).sum() / w[me].sum()
-        # band: 6 points (the rising pension age lifts employment at 60-64, most for the
-        # older, low-educated population)
-        assert np.all(np.abs(rates[name] - base) < 0.06), (name, base, rates[name].tolist())
-    # the sourced levels 52.6 / 78.0 / 90.8 % are kept within 6 points without alignment
+        # bands: 4 points for medium and high; 9 for low, whose rate rises as the group gets
+        # younger (older, less educated cohorts retire) and the pension age rises
+        band = 0.09 if name == "low" else 0.04
+        assert np.all(np.abs(rates[name] - base) < band), (name, base, rates[name].tolist())
+    # the sourced levels 52.6 / 78.0 / 90.8 % are kept within these bands without alignment
     last = rates.iloc[-1]
-    assert abs(last["low"] - 0.526) < 0.06
-    assert abs(last["medium"] - 0.780) < 0.06
-    assert abs(last["high"] - 0.908) < 0.06
+    assert abs(last["low"] - 0.526) < 0.09
+    assert abs(last["medium"] - 0.780) < 0.04
+    assert abs(last["high"] - 0.908) < 0.04
     st = res.stocks
     js = st[st.status == "jobseeker"].groupby("year").persons.sum()
     tot = st.groupby("year").persons.sum()
@@ -132,15 +133,21 @@ def test_status_stocks_stay_within_bands_over_ten_years(ref_pop):
 
 
 def test_calibration_reproduces_the_2023_outflows_and_reports_inflows():
-    P, rep = calibrate_transitions(reference_stocks())
+    P, rep = calibrate_transitions(reference_stocks(), e_to_r=0.02)
     assert np.allclose(P.sum(axis=-1), 1.0)
     assert np.all(P >= 0)
     assert rep.e_to_u == pytest.approx(0.011, abs=1e-9)
-    assert rep.e_to_i == pytest.approx(0.032, abs=1e-9)
-    # the inflows follow from balance: near the 2023 flows (37.1 %, 12.2 %), as reported
-    assert abs(rep.u_to_e - 0.371) < 0.03
-    assert abs(rep.i_to_e - 0.122) < 0.05
+    # the LFS counts retirement as inactivity: matrix E->I + retirement = 3.2 %
+    assert rep.e_to_i == pytest.approx(0.012, abs=1e-9)
+    assert rep.e_to_i_lfs == pytest.approx(0.032, abs=1e-9)
+    # inflows follow from balance; in the LFS concepts they are near the 2023 flows
+    assert abs(rep.i_to_e_lfs - 0.122) < 0.02
+    assert abs(rep.u_to_e_lfs - 0.371) < 0.07
     assert np.all(P[..., :5, Status.STUDENT] == 0)  # no return to study
+    frame = rep.to_frame().set_index("flow")
+    assert frame.loc["e_to_i_lfs", "target"] == pytest.approx(0.032)
+    with pytest.raises(ValueError, match="e_to_r"):
+        calibrate_transitions(reference_stocks(), e_to_r=1.5)
 
 
 def test_results_identical_whatever_the_number_of_threads(ref_pop):

@@ -419,6 +419,14 @@ def _job_allocation(base: Population | None) -> np.ndarray:
     return probs
 
 
+def _retirement_rate(age: np.ndarray, weight: np.ndarray, early: np.ndarray, pension: int) -> float:
+    """Share of (weighted) persons of the given ages who retire in the next step."""
+    a1 = np.minimum(age.astype(np.int64) + 1, 127)
+    p = np.where(a1 >= pension, 1.0, early[a1])
+    w = weight.astype(np.float64)
+    return float((w * p).sum() / w.sum()) if w.sum() > 0 else 0.0
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values, kind="stable")
     cw = np.cumsum(weights[order].astype(float))
@@ -459,14 +467,21 @@ def demography_tables(
     early[er["age"].to_numpy()] = np.minimum(
         er["hazard"].to_numpy() * p.value("retirement.early_hazard_scale"), 1.0
     )
+    pension0 = _pension_ages(start_year, start_year)[0]
     if base is not None:
         # the base's student profile sets the study exit of 18-24 only: from 25 the small,
         # flat shares of students reflect adults entering study, which is not modelled
         stay = student_stay_from_population(base)
         stay[1:] = np.nan
-        P, _ = calibrate_transitions(stocks_from_population(base), p, stay)
+        m = (base.status <= _SELF) & (base.age <= 64)
+        e_to_r = _retirement_rate(base.age[m], base.weight[m], early, pension0)
+        P, _ = calibrate_transitions(stocks_from_population(base), p, stay, e_to_r)
     else:
-        P, _ = calibrate_transitions(reference_stocks(), p)
+        ref = reference_stocks()
+        ages = np.arange(18, 65)
+        emp_w = ref[..., :3].sum(axis=(0, 2, 3))[band_of_age()[ages]]  # uniform within band
+        e_to_r = _retirement_rate(ages, emp_w, early, pension0)
+        P, _ = calibrate_transitions(ref, p, None, e_to_r)
     cum = np.cumsum(P, axis=-1)
     cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
     jc = load_table("dynamics/transition_risk_age").frame["job_change"].to_numpy()

@@ -15,7 +15,9 @@ them for Flanders. :func:`calibrate_transitions` derives them from
 Method (per cell c, stocks x_E, x_U, x_I, x_S):
 
 1. Outflows from employment: ``eu_c = A_eu · rr_eu(c)``, ``ei_c = A_ei · rr_ei(c)``, with
-   A_eu, A_ei such that the employment-weighted mean over ages 18-64 equals 1.1 % and 3.2 %.
+   A_eu, A_ei such that the employment-weighted mean over ages 18-64 equals 1.1 % and
+   3.2 % minus the employed's retirement rate under the model's retirement rules (the LFS
+   counts retirement as inactivity, the model retires people separately).
 2. Inflows into employment: ``ue_c = r · rr_ue(c) · m_c`` and ``ie_c = rr_ie(c) · m_c``; the
    cell factor ``m_c`` balances employment in the cell (outflow = inflow, school leavers
    included), bounded to 0.2-6 times its aggregate value (where school leavers alone
@@ -204,14 +206,25 @@ class CalibrationReport:
     i_to_u: float
     targets: dict[str, float]
     clipped_cells: int
+    #: employed → retired by the retirement rules (18-64); part of the LFS E→I flow
+    e_to_r: float = 0.0
+    #: E→I in the LFS concept (inactive includes the retired): ``e_to_i + e_to_r``
+    e_to_i_lfs: float = float("nan")
+    #: I→E in the LFS concept: (inactive + students + retired below 65) → employed
+    i_to_e_lfs: float = float("nan")
+    #: U→E per ILO unemployed (``transitions.ilo_unemployment_rate`` of the labour force)
+    u_to_e_lfs: float = float("nan")
 
     def to_frame(self) -> pd.DataFrame:
         """Achieved vs target flows as a table (flow, achieved, target)."""
         rows = []
-        for name in ("e_to_u", "e_to_i", "u_to_e", "i_to_e", "u_to_i", "i_to_u"):
-            rows.append(
-                {"flow": name, "achieved": getattr(self, name), "target": self.targets.get(name)}
-            )
+        names = ("e_to_u", "e_to_i", "e_to_r", "e_to_i_lfs", "u_to_e", "u_to_e_lfs")
+        for name in (*names, "i_to_e", "i_to_e_lfs", "u_to_i", "i_to_u"):
+            if name in ("e_to_u", "i_to_u") or name.endswith("_lfs"):
+                target = self.targets.get(name.removesuffix("_lfs"))
+            else:
+                target = None  # model-concept rates: no published target
+            rows.append({"flow": name, "achieved": getattr(self, name), "target": target})
         return pd.DataFrame(rows)
 
 
@@ -252,13 +265,17 @@ def calibrate_transitions(
     stocks: np.ndarray,
     params: ParameterSet | None = None,
     student_stay: np.ndarray | None = None,
+    e_to_r: float = 0.0,
 ) -> tuple[np.ndarray, CalibrationReport]:
     """Transition matrices ``P[sex, band, education, from, to]`` (float64 ``[2, 10, 3, 6, 6]``).
 
     ``stocks`` are weighted persons ``[2, 10, 3, 7]`` (:func:`stocks_from_population` or
     :func:`reference_stocks`); rows of P sum to 1. ``student_stay`` (by band, NaN = use the
     table) replaces ``data/dynamics/student_transitions``, e.g. from
-    :func:`student_stay_from_population`. See the module docstring for the method.
+    :func:`student_stay_from_population`. ``e_to_r`` is the yearly probability that an
+    employed person aged 18-64 retires under the model's retirement rules: the LFS flow
+    E→I (3.2 %) counts retirement as inactivity, so the matrix carries only the rest
+    (``3.2 % - e_to_r``, at least a fifth of it). See the module docstring for the method.
     """
     p = params if params is not None else load_parameters("demography")
     stocks = np.asarray(stocks, dtype=np.float64)
@@ -304,7 +321,10 @@ def calibrate_transitions(
     wmask[:_WORKING_AGE_BANDS] = True
     xe_w = x_e * wmask[None, :, None]
     eu = rr_eu[None] * targets["e_to_u"] * xe_w.sum() / max((xe_w * rr_eu[None]).sum(), 1e-300)
-    ei = rr_ei[None] * targets["e_to_i"] * xe_w.sum() / max((xe_w * rr_ei[None]).sum(), 1e-300)
+    if not 0.0 <= e_to_r < 1.0:
+        raise ValueError(f"e_to_r must lie in [0, 1), got {e_to_r}")
+    ei_level = max(targets["e_to_i"] - e_to_r, 0.2 * targets["e_to_i"])
+    ei = rr_ei[None] * ei_level * xe_w.sum() / max((xe_w * rr_ei[None]).sum(), 1e-300)
     eu = np.broadcast_to(eu, x_e.shape).copy()
     ei = np.broadcast_to(ei, x_e.shape).copy()
     leave_s = x_s * (1.0 - stay)[None, :, None]
@@ -328,12 +348,21 @@ def calibrate_transitions(
         s = stock * wmask[None, :, None]
         return float((rate * s).sum() / s.sum()) if s.sum() > 0 else float("nan")
 
+    # The 2023 flows are rates of LFS stocks: U→E per ILO unemployed (a smaller stock than the
+    # VDAB jobseekers of the population), I→E per LFS inactive (inactive, students and
+    # retired below 65). The split of the balancing inflow between U and I is set so that
+    # the flows in persons stand in the LFS ratio.
+    xw = lambda a: float((a * wmask[None, :, None]).sum())  # noqa: E731
+    ilo = p.value("transitions.ilo_unemployment_rate")
+    ilo_stock = ilo / (1.0 - ilo) * xw(x_e)
+    lfs_inactive = xw(x_i) + xw(x_s) + xw(stocks[..., R])
+    school_e = xw(leave_s * d_e)
+    want = np.log(targets["u_to_e"] * ilo_stock / max(targets["i_to_e"] * lfs_inactive, 1e-300))
     lo, hi = np.log(1e-3), np.log(1e3)
-    want = np.log(targets["u_to_e"] / targets["i_to_e"])
-    for _ in range(80):  # bisection on log(ratio): aggregate U->E / I->E ratio = 37.1 / 12.2
+    for _ in range(80):  # bisection on log(ratio) of the U and I inflow shapes
         mid = 0.5 * (lo + hi)
         ue, ie, _ = inflows(float(np.exp(mid)))
-        got = np.log(agg(ue, x_u) / agg(ie, x_i))
+        got = np.log(xw(ue * x_u) / max(xw(ie * x_i) + school_e, 1e-300))
         lo, hi = (mid, hi) if got < want else (lo, mid)
     ue, ie, clipped = inflows(float(np.exp(0.5 * (lo + hi))))
 
@@ -389,6 +418,10 @@ def calibrate_transitions(
     report = CalibrationReport(
         e_to_u=agg(eu, x_e),
         e_to_i=agg(ei, x_e),
+        e_to_r=float(e_to_r),
+        e_to_i_lfs=agg(ei, x_e) + float(e_to_r),
+        i_to_e_lfs=_lfs_i_to_e(ie, x_i, x_s, stocks[..., R], stay, d_e),
+        u_to_e_lfs=xw(ue * x_u) / ilo_stock if ilo_stock > 0 else float("nan"),
         u_to_e=agg(ue, x_u),
         i_to_e=agg(ie, x_i),
         u_to_i=agg(ui, x_u),
@@ -397,6 +430,14 @@ def calibrate_transitions(
         clipped_cells=clipped,
     )
     return P, report
+
+
+def _lfs_i_to_e(ie, x_i, x_s, x_r, stay, d_e) -> float:
+    """I→E with the LFS inactive (inactive, students, retired), ages 18-64."""
+    w = np.arange(N_BANDS) < _WORKING_AGE_BANDS
+    flow = (ie * x_i + x_s * (1.0 - stay)[None, :, None] * d_e)[:, w].sum()
+    stock = (x_i + x_s + x_r)[:, w].sum()
+    return float(flow / stock) if stock > 0 else float("nan")
 
 
 def matrices_frame(P: np.ndarray) -> pd.DataFrame:
