@@ -151,7 +151,7 @@ def match(pred, age, sex, edu, status, size, sector, flags, exp, um, gmask) -> n
     return ok
 
 
-def participation_probability(coef, age, sex, edu, status, size) -> np.ndarray:
+def participation_probability(coef, age, sex, edu, status, size, sector) -> np.ndarray:
     """:func:`llrsim.behaviour.participation.participation_probability` over arrays."""
     x = coef[bc.B_INTERCEPT] + coef[bc.B_AGE_SLOPE] * (age - 30.0) / 10.0
     x = x + np.where(
@@ -171,6 +171,9 @@ def participation_probability(coef, age, sex, edu, status, size) -> np.ndarray:
     x = x + np.where(
         size == _MICRO, coef[bc.B_SIZE_MICRO], np.where(size >= _MEDIUM, coef[bc.B_SIZE_LARGE], 0.0)
     )
+    if hasattr(bc, "B_SECTOR_1"):  # sector terms (sector 0 = none / reference)
+        sec = np.concatenate([[0.0], coef[bc.B_SECTOR_1 : bc.B_SECTOR_1 + 7]])
+        x = x + np.where(sector > 0, sec[sector], 0.0)
     return logistic(x)
 
 
@@ -528,7 +531,7 @@ def policy_numpy(
         gmask = gmask_of(ix)
         gmask_last[ix] = gmask
         employee = (status == _PRIV) | (status == _PUB)
-        p0 = participation_probability(coef, age, sex, edu, status, size)
+        p0 = participation_probability(coef, age, sex, edu, status, size, sector)
         u = keyed_uniform(k_ix, streams.PARTICIPATION, 0)
         ekind, minutes, cost = episode(
             coef,
