@@ -32,8 +32,9 @@ Method (per cell c, stocks x_E, x_U, x_I, x_S):
    School leavers take the employed / jobseeker / inactive mix of the next age band of
    their sex and education in the stocks.
 4. Moves between employee-private / employee-public / self-employed at rate
-   ``transitions.within_employment`` go to destinations in proportion to the cell's stocks
-   (detailed balance: the split is stationary).
+   ``transitions.within_employment`` go to destinations in proportion to the stocks of the
+   next age band (detailed balance where the split does not change with age; toward more
+   self-employment where it grows with age).
 
 Because the steps fix both the levels of the employment outflows and the balance, the
 aggregate U→E and I→E come out near, not exactly at, 37.1 % and 12.2 % (the 2023 flows and
@@ -307,6 +308,10 @@ def calibrate_transitions(
     tot_k = x_k.sum(axis=(0, 1, 2))
     glob_split = tot_k / tot_k.sum() if tot_k.sum() > 0 else np.array([0.651, 0.205, 0.144])
     split = np.where(x_e[..., None] > 0, x_k / np.where(x_e > 0, x_e, 1)[..., None], glob_split)
+    # moves between employment statuses head for the split of the next age band: stationary
+    # where the split does not change with age, and self-employment grows with age where the
+    # base has it so (6.7 % of the employed 25-29, 13 % from 30 in the synthesized base)
+    split_next = split[:, np.minimum(np.arange(N_BANDS) + 1, N_BANDS - 1)]
     # school leavers take the employed / jobseeker / inactive mix of the next age band (same
     # sex and education) of the calibration stocks, so the young keep the base's status mix;
     # the student_destination table serves cells without such stocks
@@ -396,7 +401,7 @@ def calibrate_transitions(
     for a, k in enumerate(EMPLOYED):
         for b, k2 in enumerate(EMPLOYED):
             if k2 != k:
-                P[..., k, k2] = mu * split[..., b]
+                P[..., k, k2] = mu * split_next[..., b]
         P[..., k, U] = eu
         P[..., k, I] = ei
         P[..., k, k] = 1.0 - P[..., k, :].sum(axis=-1)
