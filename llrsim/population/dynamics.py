@@ -76,6 +76,7 @@ from llrsim.population.population import Population
 from llrsim.population.transitions import (
     N_BANDS,
     N_EDU,
+    CalibrationReport,
     band_of_age,
     calibrate_transitions,
     reference_stocks,
@@ -419,6 +420,44 @@ def _job_allocation(base: Population | None) -> np.ndarray:
     return probs
 
 
+def _early_hazards(p: ParameterSet) -> np.ndarray:
+    early = np.zeros(128)
+    er = load_table("dynamics/early_retirement").frame
+    early[er["age"].to_numpy()] = np.minimum(
+        er["hazard"].to_numpy() * p.value("retirement.early_hazard_scale"), 1.0
+    )
+    return early
+
+
+def calibrate(
+    start_year: int,
+    params: ParameterSet | None = None,
+    base: Population | None = None,
+    early: np.ndarray | None = None,
+) -> tuple[np.ndarray, CalibrationReport]:
+    """Transition matrices and their calibration report for a projection from ``start_year``.
+
+    With ``base``: its stocks, its student profile at 18-24 and the retirement rate of its
+    employed under the retirement rules of ``start_year``; without: the reference stocks.
+    """
+    p = params if params is not None else load_parameters("demography")
+    early = _early_hazards(p) if early is None else early
+    pension0 = _pension_ages(start_year, start_year)[0]
+    if base is not None:
+        # the base's student profile sets the study exit of 18-24 only: from 25 the small,
+        # flat shares of students reflect adults entering study, which is not modelled
+        stay = student_stay_from_population(base)
+        stay[1:] = np.nan
+        m = (base.status <= _SELF) & (base.age <= 64)
+        e_to_r = _retirement_rate(base.age[m], base.weight[m], early, pension0)
+        return calibrate_transitions(stocks_from_population(base), p, stay, e_to_r)
+    ref = reference_stocks()
+    ages = np.arange(18, 65)
+    emp_w = ref[..., :3].sum(axis=(0, 2, 3))[band_of_age()[ages]]  # uniform within band
+    e_to_r = _retirement_rate(ages, emp_w, early, pension0)
+    return calibrate_transitions(ref, p, None, e_to_r)
+
+
 def _retirement_rate(age: np.ndarray, weight: np.ndarray, early: np.ndarray, pension: int) -> float:
     """Share of (weighted) persons of the given ages who retire in the next step."""
     a1 = np.minimum(age.astype(np.int64) + 1, 127)
@@ -462,26 +501,8 @@ def demography_tables(
     for j, y in enumerate(years):
         # the step of year y applies the risk of dying during y - 1
         qx[j] = base_qx * (1.0 - r) ** (y - 1 - t0)
-    early = np.zeros(128)
-    er = load_table("dynamics/early_retirement").frame
-    early[er["age"].to_numpy()] = np.minimum(
-        er["hazard"].to_numpy() * p.value("retirement.early_hazard_scale"), 1.0
-    )
-    pension0 = _pension_ages(start_year, start_year)[0]
-    if base is not None:
-        # the base's student profile sets the study exit of 18-24 only: from 25 the small,
-        # flat shares of students reflect adults entering study, which is not modelled
-        stay = student_stay_from_population(base)
-        stay[1:] = np.nan
-        m = (base.status <= _SELF) & (base.age <= 64)
-        e_to_r = _retirement_rate(base.age[m], base.weight[m], early, pension0)
-        P, _ = calibrate_transitions(stocks_from_population(base), p, stay, e_to_r)
-    else:
-        ref = reference_stocks()
-        ages = np.arange(18, 65)
-        emp_w = ref[..., :3].sum(axis=(0, 2, 3))[band_of_age()[ages]]  # uniform within band
-        e_to_r = _retirement_rate(ages, emp_w, early, pension0)
-        P, _ = calibrate_transitions(ref, p, None, e_to_r)
+    early = _early_hazards(p)
+    P, _ = calibrate(start_year, p, base, early)
     cum = np.cumsum(P, axis=-1)
     cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
     jc = load_table("dynamics/transition_risk_age").frame["job_change"].to_numpy()

@@ -44,8 +44,9 @@ cell stocks would be a fixed point; with ageing, entry and retirement, rates by 
 move only through composition (tested over ten years in ``tests/test_dynamics.py``).
 
 Run ``python -m llrsim.population.transitions`` to print the calibration on the reference
-stocks and write ``data/dynamics/transition_matrices_reference.csv`` (documentation only;
-the model calibrates on its base population at run time).
+stocks (projection from 2025) and write ``data/dynamics/transition_matrices_reference.csv``
+(documentation only; the model calibrates on its base population at run time:
+:func:`llrsim.population.dynamics.calibrate`).
 """
 
 from __future__ import annotations
@@ -558,7 +559,9 @@ columns = ["sex", "age_band", "education", "from_status", "to_status"]
 
 def main() -> None:  # pragma: no cover - documentation helper
     """Print the calibration on the reference stocks and write the reference matrices."""
-    P, report = calibrate_transitions(reference_stocks())
+    from llrsim.population.dynamics import calibrate  # the full rule set, retirement included
+
+    P, report = calibrate(2025)
     frame = report.to_frame()
     print(frame.to_string(index=False))
     out = Path(__file__).resolve().parents[2] / "data" / "dynamics"
