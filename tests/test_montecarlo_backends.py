@@ -88,3 +88,14 @@ def test_backend_arguments_are_checked(pop, client):
         montecarlo(pop, SCEN, backend="dask", client=client, workers=2, **KW)
     with pytest.raises(BackendError, match="workers"):
         montecarlo(pop, SCEN, backend="serial", workers=2, **KW)
+
+
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_a_worker_with_other_code_or_data_is_refused(pop, client, backend):
+    from llrsim.montecarlo import backends
+
+    ctx = backends.Context(pop, SCEN, list(YEARS), {"cost": ("scenario",)}, fingerprint="0" * 64)
+    task = backends.Task(0, 1, {})
+    kw = {"client": client} if backend == "dask" else {"workers": 1}
+    with pytest.raises(BackendError, match="other llrsim code or data"):
+        backends.run(backend, ctx, [task], lambda *_: None, **kw)

@@ -14,6 +14,9 @@ it to the checkpoint from the calling process (one writer, no races).
   (default 2) worker processes with one thread each is started and closed afterwards. The
   context is scattered once to every worker (``broadcast=True``); each worker process sets
   Numba to one thread on its first task.
+
+Before its first draw every worker checks that it reads the same llrsim code and data as the
+caller (:func:`fingerprint`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,56 @@ class Context:
     scenarios: list[Any]
     years: list[int]
     outputs: dict[str, tuple[str, ...]]
+    fingerprint: str = ""  #: :func:`fingerprint` of the calling process ("" = not checked)
+
+
+def fingerprint() -> str:
+    """SHA-256 of the llrsim code and data this process reads (``*.py``, ``*.toml``,
+    ``*.csv``, templates under the package and the data folder).
+
+    Workers compare it with the caller's before their first draw, so a worker with another
+    llrsim installation or a checkout edited during the run is refused instead of silently
+    giving other numbers.
+    """
+    import hashlib
+    from pathlib import Path
+
+    import llrsim
+    from llrsim.tables import data_dir
+
+    h = hashlib.sha256()
+    data = Path(data_dir()).resolve()
+    package = Path(llrsim.__file__).resolve().parent
+    files: dict[str, Path] = {}
+    for root, tag in ((data, "data"), (package, "llrsim")):
+        for p in root.rglob("*"):
+            if "__pycache__" in p.parts or not p.is_file():
+                continue
+            if p.suffix not in {".py", ".toml", ".csv", ".j2", ".html"}:
+                continue
+            real = p.resolve()
+            if tag == "llrsim" and real.is_relative_to(data):
+                continue  # the data folder seen through the package (wheel or symlink)
+            files[f"{tag}/{p.relative_to(root).as_posix()}"] = real
+    for key in sorted(files):
+        h.update(key.encode())
+        h.update(files[key].read_bytes())
+    return h.hexdigest()
+
+
+_CHECKED: set[str] = set()  #: fingerprints this process has verified
+
+
+def _check_fingerprint(ctx: Context) -> None:
+    if not ctx.fingerprint or ctx.fingerprint in _CHECKED:
+        return
+    if fingerprint() != ctx.fingerprint:
+        raise BackendError(
+            "this worker reads other llrsim code or data than the calling process (a different "
+            "installation, or files edited during the run); install the same llrsim on every "
+            "worker and rerun (finished draws stay in the checkpoint)"
+        )
+    _CHECKED.add(ctx.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -116,6 +169,7 @@ def _init_worker(ctx: Context) -> None:
 def _worker_task(task: Task) -> tuple[int, Frames]:
     if _WORKER_CTX is None:
         raise BackendError("worker process was not initialised with the run's context")
+    _check_fingerprint(_WORKER_CTX)
     return compute(_WORKER_CTX, task)
 
 
@@ -161,6 +215,7 @@ _DASK_THREADS_SET = False
 
 def _dask_task(ctx: Context, task: Task) -> tuple[int, Frames]:
     global _DASK_THREADS_SET
+    _check_fingerprint(ctx)
     if not _DASK_THREADS_SET:
         _one_numba_thread()
         _DASK_THREADS_SET = True

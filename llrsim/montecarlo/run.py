@@ -190,7 +190,14 @@ def montecarlo(
         if _on_draw is not None:
             _on_draw(draw)
 
-    ctx = backends.Context(pop=pop, scenarios=items, years=ys, outputs=out_spec)
+    code = backends.fingerprint()
+    ctx = backends.Context(
+        pop=pop,
+        scenarios=items,
+        years=ys,
+        outputs=out_spec,
+        fingerprint=code if backend != "serial" else "",
+    )
     start = time.monotonic()
     backends.run(backend, ctx, pending, on_result, client=client, workers=workers)
     elapsed = time.monotonic() - start
@@ -203,6 +210,7 @@ def montecarlo(
         "draws_resumed": resumed,
         "draws_redone_damaged": [d for d, _ in (ckpt.discarded if ckpt else [])],
         "seconds": round(elapsed, 3),
+        "code_fingerprint": code,
         "checkpoint": None if checkpoint is None else str(checkpoint),
     }
     if ckpt is None:
