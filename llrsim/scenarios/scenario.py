@@ -46,6 +46,7 @@ come in one line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -233,6 +234,11 @@ class Scenario(BaseModel):
 
     def digest(self) -> str:
         """SHA-256 of the resolved scenario (its TOML and its base's), for caches/manifests."""
+        return self.resolved_digest
+
+    @functools.cached_property
+    def resolved_digest(self) -> str:
+        """:meth:`digest`, computed once: the model is frozen, so it cannot change."""
         h = hashlib.sha256(self.to_toml().encode())
         if self.base is not None:
             h.update(load(self.base).digest().encode())
