@@ -121,3 +121,26 @@ def test_leave_allowance_needs_long_enough_training(min_hours, used):
         assert public == [2 * 12 * 30_014] * 3 + [0] * 3
     else:
         assert public == [0] * 6
+
+
+@pytest.mark.parametrize("transferable", [1.0, 0.0])
+def test_a_right_that_is_not_transferable_ends_with_the_job(transferable):
+    """Everyone changes employer every year and nobody trains: a transferable account keeps
+    growing, a non-transferable one is forfeited at each move."""
+    from kernel_helpers import forced_training_coef
+
+    from llrsim.behaviour.coefficients import B_INTERCEPT
+
+    pop = population(3, weight=2)
+    plan = plan_of(m.KIND_MONEY, YEARS, "cent", accrual=50_000, transferable=transferable)
+    tb = frozen_demography(YEARS[0], YEARS[-1])
+    tb = tb._replace(job_change=np.ones_like(tb.job_change))
+    coef = forced_training_coef()
+    coef[B_INTERCEPT] = -60.0  # nobody trains
+    ds = run(pop, plan, coef=coef, tb=tb)
+    if transferable:
+        assert ledger(ds, "closing") == [6 * 50_000 * k for k in range(1, 7)]
+        assert ledger(ds, "forfeited") == [0] * 6
+    else:
+        assert ledger(ds, "closing") == [6 * 50_000] * 6
+        assert ledger(ds, "forfeited") == [0] + [6 * 50_000] * 5

@@ -41,7 +41,6 @@ LAYOUT: tuple[str, ...] = (
     "episode.share_general",
     "response.beta_money",
     "response.beta_time",
-    "response.awareness_new_right",
 )
 
 (
@@ -72,7 +71,6 @@ LAYOUT: tuple[str, ...] = (
     B_SHARE_GENERAL,
     B_BETA_MONEY,
     B_BETA_TIME,
-    B_AWARENESS_NEW,
 ) = range(len(LAYOUT))
 N_COEF = len(LAYOUT)
 

@@ -20,6 +20,9 @@ Rule translations (documented approximations):
 - a voucher covers the course up to its yearly face value; the higher-education ceiling of
   opleidingscheques is not used (courses are not classified by level);
 - the KMO-portefeuille ceiling is per firm and year; the kernel applies it per use;
+- an account that is not ``transferable`` ends with the job: its balance is forfeited when
+  the person changes employer or leaves employment (a transferable right stays with the
+  person across employers and statuses);
 - an exchange instrument (S6) lets the money account draw on the time account
   (``time_to_money``) and the time account on the money account (``money_to_time``).
 """
@@ -82,6 +85,8 @@ def _fill_row(qv: np.ndarray, kind: str, unit: str, k: np.ndarray) -> None:
     """Translate one compiled parameter row ``k`` (EUR, hours) into the kernel row ``qv``."""
     carry = k[c.K_CARRY_OVER_UNUSED] > 0.0
     qv[m.Q_EXPIRY_YEARS] = k[c.K_EXPIRY_YEARS] if carry else 1.0
+    if kind in ("money_account", "time_account"):
+        qv[m.Q_TRANSFERABLE] = k[c.K_TRANSFERABLE]
     if kind == "money_account":
         qv[m.Q_ACCRUAL] = round(k[c.K_ACCRUAL_EUR] * 100.0)
         qv[m.Q_CAP] = _limit(k[c.K_CAP_EUR], 100.0)

@@ -77,6 +77,7 @@ from llrsim.engine.mechanisms import (
     Q_T_MEN,
     Q_T_SIZE50,
     Q_T_WOMEN,
+    Q_TRANSFERABLE,
     Q_TYPES_MASK,
     Q_WAGE_CEILING_MONTH,
     V_ADDITIONAL,
@@ -104,12 +105,19 @@ from llrsim.engine.mechanisms import (
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
-from llrsim.population.dynamics import demography_step, in_model
+from llrsim.population.dynamics import (
+    CHANGE_EDU_SHIFT,
+    CHANGE_EDUCATION,
+    CHANGE_JOB,
+    demography_step,
+    in_model,
+)
 from llrsim.predicates import matches_row
 
 N_PV = len(P_VARS)
 N_IV = len(I_VARS)
 _EMP_PRIV, _EMP_PUB = int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC)
+_SELF = int(Status.SELF_EMPLOYED)
 _MEN, _WOMEN = int(Sex.MEN), int(Sex.WOMEN)
 _HIGH = int(Education.HIGH)
 _SIZE_MICRO, _SIZE_10_19 = int(EmployerSize.MICRO), int(EmployerSize.SMALL_10_19)
@@ -295,10 +303,16 @@ def _run_chunk(
             if entry_year[i] > year:
                 continue
             pykey = person_year_key(pkey, year)
-            event, age, status, sector, size, exp, wg, ft, um, _jc = demography_step(
+            prev_status = status
+            event, age, status, sector, size, exp, wg, ft, um, changes = demography_step(
                 pykey, year, entry_year[i], age, sex, edu, status, sector, size, exp, wg, ft, um,
                 demo_tables,
             )  # fmt: skip
+            if changes & CHANGE_EDUCATION:  # a student left study with a higher diploma
+                edu = (changes >> CHANGE_EDU_SHIFT) & 3
+            # a right that is not transferable ends with the job (employer change or leaving
+            # employment); counted as forfeited
+            moved = (changes & CHANGE_JOB) != 0 or (prev_status <= _SELF and status > _SELF)
             if not in_model(event):
                 # rights end at exit: tallied under the groups of the last year in the model
                 gmask = gmask_last
@@ -379,6 +393,10 @@ def _run_chunk(
                     j = bal_idx[s, jb]
                     k = kind[j]
                     b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
+                    if moved and b > 0 and q[s, y, j, Q_TRANSFERABLE] == 0.0:
+                        _clear(bal, s, j)
+                        loc_i[j, W_FORFEITED] += b
+                        b = 0
                     if not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
                         _clear(bal, s, j)
                         loc_i[j, W_FORFEITED] += b
@@ -585,8 +603,9 @@ def _run_chunk(
                     loc_i[j, W_TRANSACTIONS] += n_use
                     loc_i[j, W_PUBLIC] += n_use * (price - own_c)
                     loc_i[j, W_OWN] += n_use * own_c
-                    if base:
-                        loc_i[j, W_DEADWEIGHT] = 1
+                    # career guidance is not a training episode: its use adds no
+                    # participant, so every user counts as deadweight
+                    loc_i[j, W_DEADWEIGHT] = 1
                     touched[j] = True
                 # 5. FIFO expiry at year end and closing balances
                 for jb in range(bal_n[s]):

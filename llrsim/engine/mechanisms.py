@@ -111,6 +111,7 @@ Q_FIELDS: tuple[str, ...] = (
     "allowance_month",  # leave: allowance, cents per month
     "max_months",  # leave: months per career
     "min_minutes",  # leave: minimum course length, minutes per year
+    "transferable",  # accounts: 1 kept across employers and statuses; 0 ends with the job
 )
 (
     Q_ACCRUAL,
@@ -153,6 +154,7 @@ Q_FIELDS: tuple[str, ...] = (
     Q_ALLOWANCE_MONTH,
     Q_MAX_MONTHS,
     Q_MIN_MINUTES,
+    Q_TRANSFERABLE,
 ) = range(len(Q_FIELDS))
 N_Q = len(Q_FIELDS)
 

@@ -113,4 +113,5 @@ def empty_q(n_scenarios: int, n_years: int, n_instruments: int) -> np.ndarray:
     q[..., m.Q_EXCHANGE_PARTNER] = -1.0
     q[..., m.Q_EXCHANGE_MAX_MINUTES] = -1.0
     q[..., m.Q_CONVERT_FROM] = -1.0
+    q[..., m.Q_TRANSFERABLE] = 1.0
     return q

@@ -18,8 +18,8 @@ health index (*gezondheidsindex*). Their nominal value in year *t* is::
 
 where *k* is the key year of the step in force (a value set in a year is in prices of that
 year and indexed from then on) or, for a plain number, the index base year of
-``data/parameters/costing.toml`` (``indexation.base_year``); *g* is
-``indexation.health_index_growth`` (a parameter with a range).
+``data/parameters/costing.toml`` (``health_index.base_year``); *g* is
+``health_index.growth`` (a parameter with a range).
 
 **Ranged parameters.** Behavioural hooks and scenario effects that no source pins down
 (awareness, friction, uplifts, IT cost) are written as a number (fixed) or as a table with
