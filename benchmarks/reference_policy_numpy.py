@@ -26,7 +26,10 @@ kernel's tallies — exactly, up to the last-bit differences between numpy's and
 
 Every mechanism of :mod:`llrsim.engine.mechanisms` is covered (money account with cap,
 expiry and co-financing, time account, voucher, guidance voucher, employer subsidy,
-employer obligation, leave allowance, the S6 exchange and phase-switch conversion).
+employer obligation, leave allowance, the S6 exchange and phase-switch conversion). Not
+replicated: forfeiture of a non-transferable account at an employer change or on leaving
+employment (no shipped scenario holds such an account across years: VOV and the sector
+accounts lapse at each year end), so agreement on S0-S6 is unaffected.
 
 Memory: the state is ~100 bytes per record plus one ``int64`` per vintage slot of each
 account of each scenario; temporaries are a few arrays of the in-model persons at a time.
@@ -806,7 +809,8 @@ def policy_numpy(
                 tl.add_i(j, m.W_TRANSACTIONS, r, n_use)
                 tl.add_i(j, m.W_PUBLIC, r, n_use * (price - own_c))
                 tl.add_i(j, m.W_OWN, r, n_use * own_c)
-                tl.add_i(j, m.W_DEADWEIGHT, r, base[r])
+                # career guidance adds no participant: every user is deadweight (as the kernel)
+                tl.add_i(j, m.W_DEADWEIGHT, r, np.ones(r.size))
             # 5. FIFO expiry at year end and closing balances
             for j in bal_j:
                 e = expiry[(s, j)]
