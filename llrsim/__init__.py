@@ -22,6 +22,12 @@ try:
 except PackageNotFoundError:  # a source tree that was never installed: say so, don't guess
     __version__ = "0+unknown"
 
+# Compiled kernels are cached per exact source tree (see llrsim/_jit_cache.py): numba's own
+# check looks at one file only and could run stale code after an upgrade or an edit.
+from llrsim import _jit_cache
+
+JIT_CACHE_DIR = _jit_cache.configure()
+
 _LAZY = {
     "synthesize": ("llrsim.population.synthesize", "synthesize"),
     "Population": ("llrsim.population.population", "Population"),
