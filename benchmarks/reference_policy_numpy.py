@@ -26,10 +26,9 @@ kernel's tallies — exactly, up to the last-bit differences between numpy's and
 
 Every mechanism of :mod:`llrsim.engine.mechanisms` is covered (money account with cap,
 expiry and co-financing, time account, voucher, guidance voucher, employer subsidy,
-employer obligation, leave allowance, the S6 exchange and phase-switch conversion). Not
-replicated: forfeiture of a non-transferable account at an employer change or on leaving
-employment (no shipped scenario holds such an account across years: VOV and the sector
-accounts lapse at each year end), so agreement on S0-S6 is unaffected.
+employer obligation, leave allowance, the S6 exchange and phase-switch conversion), and
+the forfeiture of a non-transferable account at an employer change or on leaving
+employment.
 
 Memory: the state is ~100 bytes per record plus one ``int64`` per vintage slot of each
 account of each scenario; temporaries are a few arrays of the in-model persons at a time.
@@ -79,6 +78,7 @@ _LOW, _MED, _HIGH = int(Education.LOW), int(Education.MEDIUM), int(Education.HIG
 _MICRO, _MEDIUM = int(EmployerSize.MICRO), int(EmployerSize.MEDIUM)
 _BIG = np.int64(1) << np.int64(62)
 _EXACT = 2.0**53  #: float64 sums of integers are exact below this
+_Q_TRANSFERABLE = getattr(m, "Q_TRANSFERABLE", None)  #: accounts: 0 ends with the job
 
 
 def kernel_persists_education() -> bool:
@@ -262,8 +262,12 @@ class _State:
 
 def demography(
     st: _State, k: np.ndarray, keys: np.ndarray, year: int, tb, persist_edu: bool
-) -> np.ndarray:
-    """One demography step (``demography_step``) for records ``k``; returns their exit mask."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """One demography step (``demography_step``) for records ``k``.
+
+    Returns their exit mask and whether each one's job ended (an employer change, or
+    leaving employment), which ends a right that is not transferable.
+    """
     yi = year - tb.start_year
     if yi < 0 or yi >= tb.qx.shape[0]:
         raise ValueError("year outside the range of the demography tables")
@@ -370,7 +374,12 @@ def demography(
     st.wage[kc] = wg.astype(np.float32)
     st.fte[kc] = ft.astype(np.float32)
     st.edu[kc] = ed
-    return out
+    job_end = np.zeros(k.size, dtype=bool)
+    ended = prev <= _SELF
+    ended &= status > _SELF
+    ended[tr[move]] = True
+    job_end[c] = ended
+    return out, job_end
 
 
 # --- tallies ------------------------------------------------------------------------------
@@ -504,7 +513,9 @@ def policy_numpy(
         cand = np.flatnonzero(alive & (entry <= year))
         step = cand[entry[cand] < year]
         keys = person_year_keys(seed, pid, year)
-        gone = demography(st, step, keys, year, tb, persist_education)
+        gone, ended = demography(st, step, keys, year, tb, persist_education)
+        job_end = np.zeros(n, dtype=bool)
+        job_end[step] = ended
         left = step[gone]
         alive[left] = False
         ix = np.setdiff1d(cand, left, assume_unique=True)
@@ -534,6 +545,7 @@ def policy_numpy(
         gmask = gmask_of(ix)
         gmask_last[ix] = gmask
         employee = (status == _PRIV) | (status == _PUB)
+        job_end_ix = job_end[ix]
         p0 = participation_probability(coef, age, sex, edu, status, size, sector)
         u = keyed_uniform(k_ix, streams.PARTICIPATION, 0)
         ekind, minutes, cost = episode(
@@ -597,6 +609,11 @@ def policy_numpy(
                 qv = q[s, y, j]
                 e = expiry[(s, j)]
                 b = B[j].sum(axis=1)
+                if _Q_TRANSFERABLE is not None and qv[_Q_TRANSFERABLE] == 0.0:
+                    r = np.flatnonzero(job_end_ix & (b > 0))
+                    B[j][r] = 0
+                    tl.add_i(j, m.W_FORFEITED, r, b[r])
+                    b[r] = 0
                 if not plan.active[s, y, j] and qv[m.Q_FORFEIT_INACTIVE] > 0.0:
                     r = np.flatnonzero(b > 0)
                     B[j][r] = 0

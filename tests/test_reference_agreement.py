@@ -3,6 +3,7 @@ the policy kernel: same inputs, same keyed draws, same order of operations, so t
 are identical — every variable, scenario, year, group and instrument."""
 
 import importlib.util
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,21 @@ SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S5", "S6"]
 
 
 @pytest.fixture(scope="module")
-def both():
+def both(tmp_path_factory):
     pop = llrsim.synthesize(2024, 4_000, seed=5)
     path = phase({2026: "S1+S2", 2028: "S4", 2031: "S6"})
-    res = llrsim.simulate(pop, [*SCENARIOS, path], years=range(2025, 2035), seed=7)
+    # S3 with a right that ends with the job (forfeited at an employer change or on leaving
+    # employment)
+    text = (files("llrsim.scenarios") / "files" / "S3.toml").read_text(encoding="utf-8")
+    assert "transferable = true" in text
+    tied = tmp_path_factory.mktemp("scen") / "S3_tied.toml"
+    tied.write_text(
+        text.replace('id = "S3"', 'id = "S3_tied"').replace(
+            "transferable = true", "transferable = false"
+        ),
+        encoding="utf-8",
+    )
+    res = llrsim.simulate(pop, [*SCENARIOS, path, tied], years=range(2025, 2035), seed=7)
     c = res.context
     ds = run_plan(
         c.population, c.entry_year, c.plan, c.tables, groups.compiled(), groups.names(),
@@ -73,6 +85,11 @@ def test_agreement_is_not_vacuous(both):
         assert users[plan.kind == k].sum() > 0, m.KIND_NAMES[k]
     for v in (m.W_SPENT, m.W_EXPIRED, m.W_FORFEITED, m.W_EXCHANGED_OUT, m.W_FIRST_USERS):
         assert ti[..., v].sum() > 0, m.I_VARS[v]
+    # the right that ends with the job is forfeited more often than the transferable one
+    s3, tied = plan.scenarios.index("S3"), plan.scenarios.index("S3_tied")
+    j = plan.instruments.index("llr_money_broad")
+    forfeited = ti[..., j, m.W_FORFEITED].sum(axis=(1, 2))
+    assert forfeited[tied] > forfeited[s3]
 
 
 def test_numpy_keyed_draws_equal_the_library_generator():
