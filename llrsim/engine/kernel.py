@@ -243,13 +243,17 @@ def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
             and loc_i[j, W_FORFEITED] == 0
             and loc_i[j, W_CLOSING] == 0
         )
-        for k in range(n_in):
-            g = glist[k]
-            if only_eligible:
-                ti[s, y, g, j, W_ELIGIBLE] += loc_i[j, W_ELIGIBLE] * w
-            else:
-                for v in range(N_IV):
-                    ti[s, y, g, j, v] += loc_i[j, v] * w
+        if only_eligible:
+            add = loc_i[j, W_ELIGIBLE] * w
+            for k in range(n_in):
+                ti[s, y, glist[k], j, W_ELIGIBLE] += add
+            continue
+        # an account row has a few non-zero values of N_IV: add only those
+        for v in range(N_IV):
+            if loc_i[j, v] != 0:
+                add = loc_i[j, v] * w
+                for k in range(n_in):
+                    ti[s, y, glist[k], j, v] += add
     for k in range(n_in):
         g = glist[k]
         for v in range(N_PV):
