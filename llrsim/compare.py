@@ -35,7 +35,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,27 +371,21 @@ def _usual_permissions(folder: Path) -> None:
     under the current umask: ``tempfile`` creates the temporary folder and the atomic
     writers' files private (0700/0600), which is right while writing but not for the
     published output other users or tools may read."""
-    mask = os.umask(0)
-    os.umask(mask)
-    folder.chmod(0o777 & ~mask)
+    from llrsim.report.export import usual_permissions
+
+    usual_permissions(folder)
     for root, dirs, files in os.walk(folder):
-        for d in dirs:
-            Path(root, d).chmod(0o777 & ~mask)
-        for f in files:
-            Path(root, f).chmod(0o666 & ~mask)
+        for name in (*dirs, *files):
+            usual_permissions(Path(root, name))
 
 
 def _publish(tmp: Path, out: Path) -> None:
     """Rename the finished ``tmp`` folder to ``out``, replacing an earlier llrsim output
     (checked again: the folder may have changed while the run was going)."""
+    from llrsim.report.export import replace_folder
+
     check_output(out)
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, out)
+    replace_folder(tmp, out)
 
 
 # -------------------------------------------------------------------------- run

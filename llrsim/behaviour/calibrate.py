@@ -217,7 +217,6 @@ def takeup_moments(fy: FirstYear, behaviour: ParameterSet) -> dict[str, float]:
     """Expected S0 use in the first year: sum of weight × P(train) × P(episode type) ×
     P(take-up) over eligible persons, with the kernel's own functions."""
     from llrsim.engine import mechanisms as mech
-    from llrsim.engine.build import build_plan  # noqa: F401  (documented dependency)
     from llrsim.engine.kernel import takeup_probability_array
     from llrsim.predicates import match_arrays
 

@@ -137,6 +137,19 @@ def usual_permissions(path: Path) -> None:
     os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
+def replace_folder(tmp: Path, target: Path) -> None:
+    """Put the finished folder ``tmp`` at ``target``, replacing what is there: the old folder
+    is moved aside first and removed only after the rename, so ``target`` is never half
+    written."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, target)
+
+
 def _replaceable(target: Path) -> None:
     if not target.exists():
         return
@@ -166,13 +179,7 @@ def _write_dir(
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
         for written in tmp.iterdir():
             usual_permissions(written)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
+        replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
