@@ -148,6 +148,7 @@ def simulate(
     plan = build_plan(compiled, sets["behaviour"], baseline_ids)
     full, entry_year = with_entrants(pop, ys, seed, sets["demography"])
     tables = demography_tables(ys[0], ys[-1], params=sets["demography"], base=pop)
+    coef = behaviour_vector(sets["behaviour"])
     tallies = run_plan(
         full,
         entry_year.astype(np.int64),
@@ -155,7 +156,7 @@ def simulate(
         tables,
         groups.compiled(),
         groups.names(),
-        behaviour_vector(sets["behaviour"]),
+        coef,
         seed,
         n_chunks=n_chunks,
     )
@@ -181,7 +182,5 @@ def simulate(
         manifest=manifest,
         assumptions=CostingAssumptions.from_parameters(sets["costing"]),
     )
-    res.context = RunContext(
-        full, entry_year, plan, tables, behaviour_vector(sets["behaviour"]), seed, tuple(items)
-    )
+    res.context = RunContext(full, entry_year, plan, tables, coef, seed, tuple(items))
     return res
