@@ -38,3 +38,24 @@ def response_probability(coef, p0, awareness, money_cents, cost_cents, time_minu
         return p0
     p1 = logistic(logit(p0) + awareness * boost)
     return p1 if p1 > p0 else p0
+
+
+@nb.njit(cache=True)
+def response_upper_bound(coef, p0, awareness_max):
+    """The largest p1 any new right can give a person with baseline ``p0`` (probability).
+
+    With awareness at most ``awareness_max`` and both coverage terms at 1, no right gives
+    more. The kernel uses it to skip work that cannot matter: a person-year whose
+    participation draw ``u`` is at least this bound trains in no scenario, so its training
+    episode and its p1 need not be computed. Floating-point rounding of exp and log can move
+    p1 by an ulp; callers add a margin (the kernel adds 1e-9).
+    """
+    if p0 <= 0.0:
+        return 0.0
+    if p0 >= 1.0:
+        return 1.0
+    boost = max(coef[B_BETA_MONEY], 0.0) + max(coef[B_BETA_TIME], 0.0)
+    if boost <= 0.0 or awareness_max <= 0.0:
+        return p0
+    p1 = logistic(logit(p0) + awareness_max * boost)
+    return p1 if p1 > p0 else p0

@@ -29,7 +29,7 @@ from llrsim.behaviour.episode import (
     episode_minutes,
 )
 from llrsim.behaviour.participation import logistic, participation_probability
-from llrsim.behaviour.response import response_probability
+from llrsim.behaviour.response import response_probability, response_upper_bound
 from llrsim.engine.mechanisms import (
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
@@ -124,7 +124,16 @@ _SIZE_MICRO, _SIZE_10_19 = int(EmployerSize.MICRO), int(EmployerSize.SMALL_10_19
 _SIZE_MEDIUM = int(EmployerSize.MEDIUM)
 _BIG = np.int64(1) << np.int64(62)
 
-__all__ = ["N_IV", "N_PV", "N_Q", "policy_kernel"]
+__all__ = [
+    "N_IV",
+    "N_PV",
+    "N_Q",
+    "expand_tallies",
+    "integer_fields",
+    "new_right_awareness_max",
+    "policy_kernel",
+    "takeup_table",
+]
 
 
 @nb.njit(cache=True)
@@ -214,75 +223,77 @@ def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, un
 
 
 @nb.njit(cache=True)
-def _group_list(gmask, n_groups, out) -> int:
-    """Write the indices of the groups in ``gmask`` to ``out``; return how many."""
-    k = 0
-    for g in range(n_groups):
-        if (gmask >> g) & 1:
-            out[k] = g
-            k += 1
-    return k
+def _slot_of(mask, hkeys, hvals, slot_mask, n_used) -> np.int64:
+    """Index of the group ``mask`` in the chunk's table of distinct masks (added when new).
+
+    Tallies are kept per distinct group mask (a person-year's set of target groups) and
+    expanded to the groups once after the kernel, so a person-year costs one add per tally
+    whatever the number of groups it belongs to. ``hkeys``/``hvals`` form an open-addressing
+    hash table twice the capacity of ``slot_mask``; returns -1 when the table is full.
+    """
+    size = hkeys.shape[0]
+    h = (mask ^ (mask >> 5) ^ (mask >> 11) ^ (mask >> 23)) & (size - 1)
+    while True:
+        key = hkeys[h]
+        if key == mask:
+            return hvals[h]
+        if key == -1:
+            k = n_used[0]
+            if k >= slot_mask.shape[0]:
+                return np.int64(-1)
+            hkeys[h] = mask
+            hvals[h] = k
+            slot_mask[k] = mask
+            n_used[0] = k + 1
+            return k
+        h = (h + 1) & (size - 1)
 
 
 @nb.njit(cache=True)
-def _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w):
-    """Add the person-year's local tallies (times the weight) to each of its groups, then
-    clear the local rows that were used."""
-    n_i = touched.shape[0]
-    for j in range(n_i):
-        if not touched[j]:
-            continue
-        # most rows only say "eligible, nothing happened": add that one number
-        only_eligible = (
-            loc_i[j, W_USERS] == 0
-            and loc_i[j, W_OPENING] == 0
-            and loc_i[j, W_ACCRUED] == 0
-            and loc_i[j, W_EXCHANGED_IN] == 0
-            and loc_i[j, W_EXCHANGED_OUT] == 0
-            and loc_i[j, W_EXPIRED] == 0
-            and loc_i[j, W_FORFEITED] == 0
-            and loc_i[j, W_CLOSING] == 0
-        )
-        if only_eligible:
-            add = loc_i[j, W_ELIGIBLE] * w
-            for k in range(n_in):
-                ti[s, y, glist[k], j, W_ELIGIBLE] += add
-            continue
-        # an account row has a few non-zero values of N_IV: add only those
-        for v in range(N_IV):
-            if loc_i[j, v] != 0:
-                add = loc_i[j, v] * w
-                for k in range(n_in):
-                    ti[s, y, glist[k], j, v] += add
-    for k in range(n_in):
-        g = glist[k]
-        for v in range(N_PV):
-            tp[s, y, g, v] += loc_p[v] * w
-    for v in range(N_PV):
-        loc_p[v] = 0
-    for j in range(touched.shape[0]):
-        if touched[j]:
-            for v in range(N_IV):
-                loc_i[j, v] = 0
-            touched[j] = False
+def _spend(bal, btot, s, j, y, expiry, amount) -> np.int64:
+    """:func:`_spend_fifo` that also keeps the account's running total ``btot``."""
+    taken = _spend_fifo(bal, s, j, y, expiry, amount)
+    btot[s, j] -= taken
+    return taken
+
+
+@nb.njit(cache=True)
+def _deposit(bal, btot, s, j, y, expiry, amount) -> None:
+    """Put ``amount`` in the vintage of year index ``y`` (and the running total)."""
+    bal[s, j, _slot(y, expiry)] += amount
+    btot[s, j] += amount
+
+
+@nb.njit(cache=True)
+def _empty(bal, btot, s, j) -> None:
+    _clear(bal, s, j)
+    btot[s, j] = 0
 
 
 @nb.njit(cache=True, _nrt=False)
 def _run_chunk(
-    lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    c0, stride, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
-    bal_n, q, coef, tp, ti, bal, guid_start, guid_count, ever, loc_p, loc_i, touched, el,
-    glist, eu,
+    bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    slot_mask, n_used, bal, btot, guid_start, guid_count, ever, el, eu,
 ):  # fmt: skip
-    """Simulate records ``lo..hi-1`` into the chunk's tallies ``tp``, ``ti``.
+    """Simulate records ``c0, c0 + stride, ...`` into the chunk's tallies.
+
+    Tallies go to the chunk's slot of the person-year's group mask (:func:`_slot_of`):
+    ``acc_p[k, s, y, v]``, ``acc_i[k, s, y, j, v]``, and — the same in every scenario —
+    persons ``pers[k, y]`` and eligible persons per distinct rule ``elig_t[k, y, u]``
+    (:func:`expand_tallies` turns them into per-group tallies). Records are interleaved over
+    chunks so that the entrants at the end of the arrays spread evenly over the threads.
 
     Compiled without numba's reference counting (``_nrt=False``): the caller allocates every
     array, nothing here makes a view, so the threads never touch shared reference counts.
+    On a full mask table, ``n_used[1]`` is set to 1 and the chunk stops (the caller retries
+    with a larger table).
     """
     n_s = active.shape[0]
-    n_g = group_preds.shape[0]
     n_u = unique_elig.shape[0]
-    for i in range(lo, hi):
+    n = pid.shape[0]
+    for i in range(c0, n, stride):
         w = np.int64(weight[i])
         pkey = person_key(seed, pid[i])
         # local copy of the person's state: age, sex, edu, status, sector, size, exp, flags
@@ -297,11 +308,17 @@ def _run_chunk(
         wg = np.float64(wage[i])
         ft = np.float64(fte[i])
         um = np.int64(unemp[i])
-        bal.fill(0)
+        for s in range(n_s):
+            for jb in range(bal_n[s]):
+                _empty(bal, btot, s, bal_idx[s, jb])
         guid_start.fill(-(1 << 20))
         guid_count.fill(0)
         ever.fill(False)
-        gmask_last = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+        gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+        k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
+        if k < 0:
+            n_used[1] = 1
+            return
         for y in range(n_years):
             year = year0 + y
             if entry_year[i] > year:
@@ -319,45 +336,56 @@ def _run_chunk(
             moved = (changes & CHANGE_JOB) != 0 or (prev_status <= _SELF and status > _SELF)
             if not in_model(event):
                 # rights end at exit: tallied under the groups of the last year in the model
-                gmask = gmask_last
-                n_in = _group_list(gmask, n_g, glist)
                 for s in range(n_s):
                     for jb in range(bal_n[s]):
                         j = bal_idx[s, jb]
-                        b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
+                        b = btot[s, j]
                         if b > 0:
-                            loc_i[j, W_OPENING] = b
-                            loc_i[j, W_FORFEITED] = b
-                            touched[j] = True
-                    _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w)
+                            acc_i[k, s, y, j, W_OPENING] += b * w
+                            acc_i[k, s, y, j, W_FORFEITED] += b * w
                 break
-            gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
-            gmask_last = gmask
-            employee = status == _EMP_PRIV or status == _EMP_PUB
-            p0 = participation_probability(coef, age, sex, edu, status, size, sector)
-            u = uniform_from_key(pykey, PARTICIPATION, 0)
-            ekind = episode_kind(
-                coef,
-                edu,
-                uniform_from_key(pykey, TRAINING_TYPE, 0),
-                uniform_from_key(pykey, TRAINING_TYPE, 1),
-                uniform_from_key(pykey, TRAINING_TYPE, 2),
-            )
-            minutes = episode_minutes(
-                coef,
-                ekind,
-                uniform_from_key(pykey, TRAINING_HOURS, 0),
-                uniform_from_key(pykey, TRAINING_HOURS, 1),
-            )
-            cost = episode_cost_cents(coef, minutes)
-            base = u < p0
-            n_in = _group_list(gmask, n_g, glist)
+            new_mask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+            if new_mask != gmask:
+                gmask = new_mask
+                k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
+                if k < 0:
+                    n_used[1] = 1
+                    return
+            pers[k, y] += w
             for u_i in range(n_u):
                 eu[u_i] = matches_row(
                     unique_elig, u_i, age, sex, edu, status, size, sector, flags, exp, um, gmask
                 )
+                if eu[u_i]:
+                    elig_t[k, y, u_i] += w
+            employee = status == _EMP_PRIV or status == _EMP_PUB
+            tix = sex * 4 + (2 if edu == _HIGH else 0) + (1 if size >= _SIZE_MEDIUM else 0)
+            p0 = participation_probability(coef, age, sex, edu, status, size, sector)
+            u = uniform_from_key(pykey, PARTICIPATION, 0)
+            base = u < p0
+            # a draw at or above the largest p1 any right can give trains in no scenario:
+            # its episode is never used, and p1 is needed only for p0 <= u < p_hi
+            p_hi = response_upper_bound(coef, p0, awareness_max) + 1e-9
+            ekind = np.int64(0)
+            minutes = np.int64(0)
+            cost = np.int64(0)
+            if u < p_hi:
+                ekind = episode_kind(
+                    coef,
+                    edu,
+                    uniform_from_key(pykey, TRAINING_TYPE, 0),
+                    uniform_from_key(pykey, TRAINING_TYPE, 1),
+                    uniform_from_key(pykey, TRAINING_TYPE, 2),
+                )
+                minutes = episode_minutes(
+                    coef,
+                    ekind,
+                    uniform_from_key(pykey, TRAINING_HOURS, 0),
+                    uniform_from_key(pykey, TRAINING_HOURS, 1),
+                )
+                cost = episode_cost_cents(coef, minutes)
+            need_p1 = not base and u < p_hi
             for s in range(n_s):
-                loc_p[V_PERSONS] = 1
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
@@ -366,212 +394,80 @@ def _run_chunk(
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
                     el[j] = False
-                    b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
-                    loc_i[j, W_OPENING] = b
+                    b = btot[s, j]
                     if b > 0:
-                        touched[j] = True
+                        acc_i[k, s, y, j, W_OPENING] += b * w
                 for ja in range(n_act):
                     j = act_idx[s, y, ja]
                     el[j] = eu[elig_id[s, y, j]]
-                    if el[j]:
-                        loc_i[j, W_ELIGIBLE] = 1
-                        touched[j] = True
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
                 for ja in range(n_act):
                     j = act_idx[s, y, ja]
-                    c = np.int64(q[s, y, j, Q_CONVERT_FROM])
+                    c = qi[s, y, j, QI_CONVERT_FROM]
                     if c < 0 or active[s, y, c]:
                         continue
-                    b = _balance(bal, s, c, y, np.int64(q[s, y, c, Q_EXPIRY_YEARS]))
+                    b = btot[s, c]
                     if b > 0:
-                        _clear(bal, s, c)
-                        touched[j] = True
+                        _empty(bal, btot, s, c)
                         moved = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
-                        loc_i[c, W_EXCHANGED_OUT] += b
-                        loc_i[j, W_EXCHANGED_IN] += moved
-                        bal[s, j, _slot(y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))] += moved
-                        touched[c] = True
+                        acc_i[k, s, y, c, W_EXCHANGED_OUT] += b * w
+                        acc_i[k, s, y, j, W_EXCHANGED_IN] += moved * w
+                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], moved)
                 # 1c. forfeiture of rights no longer in force, and accrual
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
-                    k = kind[j]
-                    b = _balance(bal, s, j, y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))
-                    if moved and b > 0 and q[s, y, j, Q_TRANSFERABLE] == 0.0:
-                        _clear(bal, s, j)
-                        loc_i[j, W_FORFEITED] += b
-                        b = 0
-                    if not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0 and b > 0:
-                        _clear(bal, s, j)
-                        loc_i[j, W_FORFEITED] += b
-                        b = 0
+                    b = btot[s, j]
+                    if b > 0:
+                        if (moved and q[s, y, j, Q_TRANSFERABLE] == 0.0) or (
+                            not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0
+                        ):
+                            _empty(bal, btot, s, j)
+                            acc_i[k, s, y, j, W_FORFEITED] += b * w
+                            b = 0
                     if not el[j]:
                         continue
                     acc = q[s, y, j, Q_ACCRUAL]
                     if q[s, y, j, Q_PRO_RATA_FTE] > 0.0:
                         acc *= ft
                     a = np.int64(round(acc))
-                    cap = np.int64(q[s, y, j, Q_CAP])
+                    cap = qi[s, y, j, QI_CAP]
                     if cap >= 0 and b + a > cap:
                         a = max(cap - b, 0)
                     if a > 0:
-                        bal[s, j, _slot(y, np.int64(q[s, y, j, Q_EXPIRY_YEARS]))] += a
-                        loc_i[j, W_ACCRUED] = a
+                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], a)
+                        acc_i[k, s, y, j, W_ACCRUED] += a * w
                         b += a
                     if (
-                        q[s, y, j, Q_NEW_RIGHT] > 0.0
-                        and (np.int64(q[s, y, j, Q_TYPES_MASK]) & ekind) != 0
+                        need_p1
+                        and q[s, y, j, Q_NEW_RIGHT] > 0.0
+                        and (qi[s, y, j, QI_TYPES] & ekind) != 0
                     ):
-                        if k == KIND_MONEY:
+                        if kind[j] == KIND_MONEY:
                             money_new += b
                         elif employee:
                             time_new += b
                         if q[s, y, j, Q_AWARENESS] > aware_new:
                             aware_new = q[s, y, j, Q_AWARENESS]
                 # 2. participation with common random numbers
-                p1 = p0
-                if money_new > 0 or time_new > 0:
+                trained = base
+                if need_p1 and (money_new > 0 or time_new > 0):
                     p1 = response_probability(
                         coef, p0, aware_new, money_new, cost, time_new, minutes
                     )
-                trained = u < p1
+                    trained = u < p1
                 if trained:
-                    loc_p[V_PARTICIPANTS] = 1
-                    loc_p[V_MINUTES] = minutes
+                    acc_p[k, s, y, V_PARTICIPANTS] += w
+                    acc_p[k, s, y, V_MINUTES] += minutes * w
                     if base:
-                        loc_p[V_BASELINE] = 1
+                        acc_p[k, s, y, V_BASELINE] += w
                     else:
-                        loc_p[V_ADDITIONAL] = 1
-                    # 3. take-up and spending, instruments in plan order
-                    remaining = cost
-                    for ja in range(n_act):
-                        j = act_idx[s, y, ja]
-                        if not el[j]:
-                            continue
-                        k = kind[j]
-                        if k == KIND_GUIDANCE or k == KIND_EXCHANGE:
-                            continue
-                        if (np.int64(q[s, y, j, Q_TYPES_MASK]) & ekind) == 0:
-                            continue
-                        if (k == KIND_TIME or k == KIND_LEAVE) and not employee:
-                            continue
-                        if k == KIND_LEAVE and (
-                            minutes < q[s, y, j, Q_MIN_MINUTES]
-                            or guid_count[s, j] >= np.int64(q[s, y, j, Q_MAX_MONTHS])
-                        ):
-                            continue
-                        pt = _takeup_probability(q, s, y, j, sex, edu, size)
-                        if uniform_from_key(pykey, TAKEUP_BASE, np.int64(q[s, y, j, Q_KEY])) >= pt:
-                            continue
-                        used = False
-                        own_share = q[s, y, j, Q_OWN_SHARE]
-                        if (ekind & T_BASIC_SKILLS) != 0:
-                            own_share = q[s, y, j, Q_OWN_SHARE_BASIC]
-                        pub_share = 1.0 - own_share
-                        maxu = np.int64(q[s, y, j, Q_MAX_PER_USE])
-                        if maxu < 0:
-                            maxu = _BIG
-                        if k == KIND_MONEY:
-                            expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
-                            want = min(np.int64(remaining * pub_share), maxu)
-                            take = _spend_fifo(bal, s, j, y, expiry, want)
-                            partner = np.int64(q[s, y, j, Q_EXCHANGE_PARTNER])
-                            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
-                            if take < want and partner >= 0 and rate > 0.0:
-                                pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
-                                short = want - take
-                                need_min = np.int64(np.ceil(short * 60.0 / rate))
-                                max_min = np.int64(q[s, y, j, Q_EXCHANGE_MAX_MINUTES])
-                                if max_min >= 0:
-                                    need_min = min(need_min, max_min)
-                                mins = _spend_fifo(bal, s, partner, y, pexp, need_min)
-                                if mins > 0:
-                                    cents = np.int64(mins * rate // 60.0)
-                                    loc_i[partner, W_EXCHANGED_OUT] += mins
-                                    loc_i[j, W_EXCHANGED_IN] += cents
-                                    touched[partner] = True
-                                    bal[s, j, _slot(y, expiry)] += cents
-                                    take += _spend_fifo(bal, s, j, y, expiry, short)
-                            if take > 0:
-                                own = 0
-                                if pub_share > 0.0:
-                                    own = min(
-                                        np.int64(round(take * own_share / pub_share)),
-                                        remaining - take,
-                                    )
-                                loc_i[j, W_SPENT] += take
-                                loc_i[j, W_PUBLIC] += take
-                                loc_i[j, W_OWN] += own
-                                remaining -= take + own
-                                used = True
-                        elif k == KIND_TIME:
-                            expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
-                            mins = _spend_fifo(bal, s, j, y, expiry, np.int64(minutes))
-                            partner = np.int64(q[s, y, j, Q_EXCHANGE_PARTNER])
-                            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
-                            if mins < minutes and partner >= 0 and rate > 0.0:
-                                short = np.int64(minutes) - mins
-                                max_min = np.int64(q[s, y, j, Q_EXCHANGE_MAX_MINUTES])
-                                if max_min >= 0:
-                                    short = min(short, max_min)
-                                pexp = np.int64(q[s, y, partner, Q_EXPIRY_YEARS])
-                                need_c = np.int64(np.ceil(short * rate / 60.0))
-                                cents = _spend_fifo(bal, s, partner, y, pexp, need_c)
-                                got = np.int64(cents * 60.0 // rate)
-                                if cents > 0:
-                                    loc_i[partner, W_EXCHANGED_OUT] += cents
-                                    loc_i[j, W_EXCHANGED_IN] += got
-                                    touched[partner] = True
-                                    bal[s, j, _slot(y, expiry)] += got
-                                    mins += _spend_fifo(bal, s, j, y, expiry, min(got, short))
-                            if mins > 0:
-                                reimb = q[s, y, j, Q_REIMB_CENTS_PER_HOUR]
-                                hw = _hourly_wage_cents(wg, ft, q[s, y, j, Q_WAGE_CEILING_MONTH])
-                                loc_i[j, W_SPENT] += mins
-                                loc_i[j, W_PUBLIC] += np.int64(mins * reimb // 60.0)
-                                if hw > reimb:
-                                    loc_i[j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0)
-                                used = True
-                        elif k == KIND_VOUCHER:
-                            covered = min(remaining, maxu)
-                            pub = np.int64(covered * pub_share)
-                            if covered > 0:
-                                loc_i[j, W_PUBLIC] += pub
-                                loc_i[j, W_OWN] += covered - pub
-                                remaining -= covered
-                                used = True
-                        elif k == KIND_SUBSIDY:
-                            rate = q[s, y, j, Q_BY_SIZE_0 + size]
-                            if employee and rate > 0.0:
-                                pub = min(np.int64(remaining * rate), maxu)
-                                if pub > 0:
-                                    loc_i[j, W_PUBLIC] += pub
-                                    loc_i[j, W_EMPLOYER] += remaining - pub
-                                    remaining = 0
-                                    used = True
-                        elif k == KIND_OBLIGATION:
-                            days = q[s, y, j, Q_BY_SIZE_0 + size]
-                            if employee and days > 0.0:
-                                cap_min = np.int64(days * ft * q[s, y, j, Q_HOURS_PER_DAY] * 60.0)
-                                mins = min(np.int64(minutes), cap_min)
-                                if mins > 0:
-                                    hw = _hourly_wage_cents(wg, ft, -1.0)
-                                    loc_i[j, W_EMPLOYER] += np.int64(mins * hw // 60.0)
-                                    used = True
-                        elif k == KIND_LEAVE:
-                            months = min(12, np.int64(q[s, y, j, Q_MAX_MONTHS]) - guid_count[s, j])
-                            guid_count[s, j] += months
-                            loc_i[j, W_PUBLIC] += months * np.int64(q[s, y, j, Q_ALLOWANCE_MONTH])
-                            used = True
-                        if used:
-                            if not ever[s, j]:
-                                ever[s, j] = True
-                                loc_i[j, W_FIRST_USERS] = 1
-                            loc_i[j, W_USERS] = 1
-                            loc_i[j, W_TRANSACTIONS] += 1
-                            if base:
-                                loc_i[j, W_DEADWEIGHT] = 1
-                            touched[j] = True
+                        acc_p[k, s, y, V_ADDITIONAL] += w
+                    _spend_episode(
+                        s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee,
+                        size, wg, ft, kind, act_idx, n_act, q, qi, ptab, el, bal, btot,
+                        guid_count, ever, acc_i,
+                    )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
                 # period follow in the same year with probability Q_SECOND_SHARE each.
@@ -579,42 +475,40 @@ def _run_chunk(
                     j = act_idx[s, y, ja]
                     if not el[j] or kind[j] != KIND_GUIDANCE:
                         continue
-                    if guid_count[s, j] > 0 and year - guid_start[s, j] >= np.int64(
-                        q[s, y, j, Q_PERIOD_YEARS]
-                    ):
+                    if guid_count[s, j] > 0 and year - guid_start[s, j] >= qi[s, y, j, QI_PERIOD]:
                         guid_count[s, j] = 0
                     if guid_count[s, j] > 0:
                         continue
-                    key = np.int64(q[s, y, j, Q_KEY])
-                    pt = _takeup_probability(q, s, y, j, sex, edu, size)
-                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= pt:
+                    key = qi[s, y, j, QI_KEY]
+                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= ptab[s, y, j, tix]:
                         continue
                     guid_start[s, j] = year
                     n_use = 1
-                    n_max = np.int64(q[s, y, j, Q_N_PER_PERIOD])
+                    n_max = qi[s, y, j, QI_N_PER_PERIOD]
                     while n_use < n_max and (
                         uniform_from_key(pykey, TAKEUP_BASE + n_use, key)
                         < q[s, y, j, Q_SECOND_SHARE]
                     ):
                         n_use += 1
                     guid_count[s, j] = n_use
-                    price = np.int64(q[s, y, j, Q_PRICE])
-                    own_c = np.int64(q[s, y, j, Q_OWN_CONTRIB])
+                    price = qi[s, y, j, QI_PRICE]
+                    own_c = qi[s, y, j, QI_OWN_CONTRIB]
                     if not ever[s, j]:
                         ever[s, j] = True
-                        loc_i[j, W_FIRST_USERS] = 1
-                    loc_i[j, W_USERS] = 1
-                    loc_i[j, W_TRANSACTIONS] += n_use
-                    loc_i[j, W_PUBLIC] += n_use * (price - own_c)
-                    loc_i[j, W_OWN] += n_use * own_c
+                        acc_i[k, s, y, j, W_FIRST_USERS] += w
+                    acc_i[k, s, y, j, W_USERS] += w
+                    acc_i[k, s, y, j, W_TRANSACTIONS] += n_use * w
+                    acc_i[k, s, y, j, W_PUBLIC] += n_use * (price - own_c) * w
+                    acc_i[k, s, y, j, W_OWN] += n_use * own_c * w
                     # career guidance is not a training episode: its use adds no
                     # participant, so every user counts as deadweight
-                    loc_i[j, W_DEADWEIGHT] = 1
-                    touched[j] = True
+                    acc_i[k, s, y, j, W_DEADWEIGHT] += w
                 # 5. FIFO expiry at year end and closing balances
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
-                    expiry = np.int64(q[s, y, j, Q_EXPIRY_YEARS])
+                    if btot[s, j] == 0:
+                        continue
+                    expiry = qi[s, y, j, QI_EXPIRY]
                     if expiry > 0:
                         t = y - expiry + 1
                         if t >= 0:
@@ -622,51 +516,282 @@ def _run_chunk(
                             e = bal[s, j, slot]
                             if e > 0:
                                 bal[s, j, slot] = 0
-                                loc_i[j, W_EXPIRED] += e
-                                touched[j] = True
-                    closing = _balance(bal, s, j, y, expiry)
-                    loc_i[j, W_CLOSING] = closing
-                    if closing > 0:
-                        touched[j] = True
-                _add_tallies(tp, ti, s, y, glist, n_in, loc_p, loc_i, touched, w)
+                                btot[s, j] -= e
+                                acc_i[k, s, y, j, W_EXPIRED] += e * w
+                    acc_i[k, s, y, j, W_CLOSING] += btot[s, j] * w
+
+
+@nb.njit(cache=True)
+def _spend_episode(
+    s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
+    act_idx, n_act, q, qi, ptab, el, bal, btot, guid_count, ever, acc_i,
+):  # fmt: skip
+    """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
+
+    The course costs ``cost`` cents and takes ``minutes``; each instrument taken up covers
+    what it can of what is still ``remaining``.
+    """
+    remaining = cost
+    for ja in range(n_act):
+        j = act_idx[s, y, ja]
+        if not el[j]:
+            continue
+        kd = kind[j]
+        if kd == KIND_GUIDANCE or kd == KIND_EXCHANGE:
+            continue
+        if (qi[s, y, j, QI_TYPES] & ekind) == 0:
+            continue
+        if (kd == KIND_TIME or kd == KIND_LEAVE) and not employee:
+            continue
+        if kd == KIND_LEAVE and (
+            minutes < q[s, y, j, Q_MIN_MINUTES] or guid_count[s, j] >= qi[s, y, j, QI_MAX_MONTHS]
+        ):
+            continue
+        if uniform_from_key(pykey, TAKEUP_BASE, qi[s, y, j, QI_KEY]) >= ptab[s, y, j, tix]:
+            continue
+        used = False
+        own_share = q[s, y, j, Q_OWN_SHARE]
+        if (ekind & T_BASIC_SKILLS) != 0:
+            own_share = q[s, y, j, Q_OWN_SHARE_BASIC]
+        pub_share = 1.0 - own_share
+        maxu = qi[s, y, j, QI_MAX_PER_USE]
+        if kd == KIND_MONEY:
+            expiry = qi[s, y, j, QI_EXPIRY]
+            want = min(np.int64(remaining * pub_share), maxu)
+            take = _spend(bal, btot, s, j, y, expiry, want)
+            partner = qi[s, y, j, QI_PARTNER]
+            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
+            if take < want and partner >= 0 and rate > 0.0:
+                pexp = qi[s, y, partner, QI_EXPIRY]
+                short = want - take
+                need_min = np.int64(np.ceil(short * 60.0 / rate))
+                max_min = qi[s, y, j, QI_EXCHANGE_MAX_MINUTES]
+                if max_min >= 0:
+                    need_min = min(need_min, max_min)
+                mins = _spend(bal, btot, s, partner, y, pexp, need_min)
+                if mins > 0:
+                    cents = np.int64(mins * rate // 60.0)
+                    acc_i[k, s, y, partner, W_EXCHANGED_OUT] += mins * w
+                    acc_i[k, s, y, j, W_EXCHANGED_IN] += cents * w
+                    _deposit(bal, btot, s, j, y, expiry, cents)
+                    take += _spend(bal, btot, s, j, y, expiry, short)
+            if take > 0:
+                own = 0
+                if pub_share > 0.0:
+                    own = min(
+                        np.int64(round(take * own_share / pub_share)),
+                        remaining - take,
+                    )
+                acc_i[k, s, y, j, W_SPENT] += take * w
+                acc_i[k, s, y, j, W_PUBLIC] += take * w
+                acc_i[k, s, y, j, W_OWN] += own * w
+                remaining -= take + own
+                used = True
+        elif kd == KIND_TIME:
+            expiry = qi[s, y, j, QI_EXPIRY]
+            mins = _spend(bal, btot, s, j, y, expiry, minutes)
+            partner = qi[s, y, j, QI_PARTNER]
+            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
+            if mins < minutes and partner >= 0 and rate > 0.0:
+                short = minutes - mins
+                max_min = qi[s, y, j, QI_EXCHANGE_MAX_MINUTES]
+                if max_min >= 0:
+                    short = min(short, max_min)
+                pexp = qi[s, y, partner, QI_EXPIRY]
+                need_c = np.int64(np.ceil(short * rate / 60.0))
+                cents = _spend(bal, btot, s, partner, y, pexp, need_c)
+                got = np.int64(cents * 60.0 // rate)
+                if cents > 0:
+                    acc_i[k, s, y, partner, W_EXCHANGED_OUT] += cents * w
+                    acc_i[k, s, y, j, W_EXCHANGED_IN] += got * w
+                    _deposit(bal, btot, s, j, y, expiry, got)
+                    mins += _spend(bal, btot, s, j, y, expiry, min(got, short))
+            if mins > 0:
+                reimb = q[s, y, j, Q_REIMB_CENTS_PER_HOUR]
+                hw = _hourly_wage_cents(wg, ft, q[s, y, j, Q_WAGE_CEILING_MONTH])
+                acc_i[k, s, y, j, W_SPENT] += mins * w
+                acc_i[k, s, y, j, W_PUBLIC] += np.int64(mins * reimb // 60.0) * w
+                if hw > reimb:
+                    acc_i[k, s, y, j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0) * w
+                used = True
+        elif kd == KIND_VOUCHER:
+            covered = min(remaining, maxu)
+            pub = np.int64(covered * pub_share)
+            if covered > 0:
+                acc_i[k, s, y, j, W_PUBLIC] += pub * w
+                acc_i[k, s, y, j, W_OWN] += (covered - pub) * w
+                remaining -= covered
+                used = True
+        elif kd == KIND_SUBSIDY:
+            rate = q[s, y, j, Q_BY_SIZE_0 + size]
+            if employee and rate > 0.0:
+                pub = min(np.int64(remaining * rate), maxu)
+                if pub > 0:
+                    acc_i[k, s, y, j, W_PUBLIC] += pub * w
+                    acc_i[k, s, y, j, W_EMPLOYER] += (remaining - pub) * w
+                    remaining = 0
+                    used = True
+        elif kd == KIND_OBLIGATION:
+            days = q[s, y, j, Q_BY_SIZE_0 + size]
+            if employee and days > 0.0:
+                cap_min = np.int64(days * ft * q[s, y, j, Q_HOURS_PER_DAY] * 60.0)
+                mins = min(minutes, cap_min)
+                if mins > 0:
+                    hw = _hourly_wage_cents(wg, ft, -1.0)
+                    acc_i[k, s, y, j, W_EMPLOYER] += np.int64(mins * hw // 60.0) * w
+                    used = True
+        elif kd == KIND_LEAVE:
+            months = min(12, qi[s, y, j, QI_MAX_MONTHS] - guid_count[s, j])
+            guid_count[s, j] += months
+            acc_i[k, s, y, j, W_PUBLIC] += months * qi[s, y, j, QI_ALLOWANCE_MONTH] * w
+            used = True
+        if used:
+            if not ever[s, j]:
+                ever[s, j] = True
+                acc_i[k, s, y, j, W_FIRST_USERS] += w
+            acc_i[k, s, y, j, W_USERS] += w
+            acc_i[k, s, y, j, W_TRANSACTIONS] += w
+            if base:
+                acc_i[k, s, y, j, W_DEADWEIGHT] += w
+
+
+# integer fields of an instrument's parameter row, converted once per plan (truncation)
+QI_EXPIRY = 0
+QI_CAP = 1
+QI_KEY = 2
+QI_MAX_PER_USE = 3  # no maximum (-1) becomes a very large number
+QI_TYPES = 4
+QI_PARTNER = 5
+QI_CONVERT_FROM = 6
+QI_MAX_MONTHS = 7
+QI_PERIOD = 8
+QI_N_PER_PERIOD = 9
+QI_PRICE = 10
+QI_OWN_CONTRIB = 11
+QI_ALLOWANCE_MONTH = 12
+QI_EXCHANGE_MAX_MINUTES = 13
+N_QI = 14
+
+
+@nb.njit(cache=True)
+def integer_fields(q) -> np.ndarray:
+    """``qi[s, y, i, QI_*]``: the integer fields of ``q`` as int64 (counts, cents, keys)."""
+    n_s, n_y, n_i = q.shape[0], q.shape[1], q.shape[2]
+    qi = np.empty((n_s, n_y, n_i, N_QI), dtype=np.int64)
+    for s in range(n_s):
+        for y in range(n_y):
+            for j in range(n_i):
+                r = q[s, y, j]
+                qi[s, y, j, QI_EXPIRY] = np.int64(r[Q_EXPIRY_YEARS])
+                qi[s, y, j, QI_CAP] = np.int64(r[Q_CAP])
+                qi[s, y, j, QI_KEY] = np.int64(r[Q_KEY])
+                maxu = np.int64(r[Q_MAX_PER_USE])
+                qi[s, y, j, QI_MAX_PER_USE] = _BIG if maxu < 0 else maxu
+                qi[s, y, j, QI_TYPES] = np.int64(r[Q_TYPES_MASK])
+                qi[s, y, j, QI_PARTNER] = np.int64(r[Q_EXCHANGE_PARTNER])
+                qi[s, y, j, QI_CONVERT_FROM] = np.int64(r[Q_CONVERT_FROM])
+                qi[s, y, j, QI_MAX_MONTHS] = np.int64(r[Q_MAX_MONTHS])
+                qi[s, y, j, QI_PERIOD] = np.int64(r[Q_PERIOD_YEARS])
+                qi[s, y, j, QI_N_PER_PERIOD] = np.int64(r[Q_N_PER_PERIOD])
+                qi[s, y, j, QI_PRICE] = np.int64(r[Q_PRICE])
+                qi[s, y, j, QI_OWN_CONTRIB] = np.int64(r[Q_OWN_CONTRIB])
+                qi[s, y, j, QI_ALLOWANCE_MONTH] = np.int64(r[Q_ALLOWANCE_MONTH])
+                qi[s, y, j, QI_EXCHANGE_MAX_MINUTES] = np.int64(r[Q_EXCHANGE_MAX_MINUTES])
+    return qi
+
+
+@nb.njit(cache=True)
+def takeup_table(q) -> np.ndarray:
+    """``ptab[s, y, i, t]``: P(take-up) per instrument for the 8 person types ``t``.
+
+    ``t = 4 × sex + 2 × (education is high) + (employer has 50+ workers)``, the only person
+    attributes :func:`_takeup_probability` reads; computed once per plan instead of one exp
+    per instrument and person-year.
+    """
+    n_s, n_y, n_i = q.shape[0], q.shape[1], q.shape[2]
+    pt = np.empty((n_s, n_y, n_i, 8), dtype=np.float64)
+    for s in range(n_s):
+        for y in range(n_y):
+            for j in range(n_i):
+                for sx in range(2):
+                    for hi in range(2):
+                        for big in range(2):
+                            e = _HIGH if hi else -1
+                            z = _SIZE_MEDIUM if big else -1
+                            pt[s, y, j, sx * 4 + hi * 2 + big] = _takeup_probability(
+                                q, s, y, j, sx, e, z
+                            )
+    return pt
+
+
+def new_right_awareness_max(q: np.ndarray) -> float:
+    """The largest awareness of any new right in the plan (0 when there is none)."""
+    new = q[..., Q_NEW_RIGHT] > 0.0
+    return float(q[..., Q_AWARENESS][new].max()) if new.any() else 0.0
 
 
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
     seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
-    bal_n, q, coef, n_chunks,
+    bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    slot_mask, n_used,
 ):  # fmt: skip
-    """Run the whole simulation; returns integer tallies ``(tp, ti)`` summed over chunks.
+    """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
-    ``tp[s, y, g, v]`` and ``ti[s, y, g, i, v]`` follow the variable order of
-    :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`.
+    ``acc_p[c, k, s, y, v]`` and ``acc_i[c, k, s, y, i, v]`` follow the variable order of
+    :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`
+    for the group mask ``slot_mask[c, k]``; :func:`expand_tallies` sums them into groups.
     """
-    n = pid.shape[0]
-    n_s, n_i, n_g = active.shape[0], kind.shape[0], group_preds.shape[0]
-    tp_c = np.zeros((n_chunks, n_s, n_years, n_g, N_PV), dtype=np.int64)
-    ti_c = np.zeros((n_chunks, n_s, n_years, n_g, n_i, N_IV), dtype=np.int64)
-    step = (n + n_chunks - 1) // n_chunks
+    n_chunks = acc_p.shape[0]
+    n_s, n_i = active.shape[0], kind.shape[0]
     for c in nb.prange(n_chunks):
-        lo = c * step
-        hi = min(n, lo + step)
-        if lo < hi:
-            _run_chunk(
-                lo, hi, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
-                unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx,
-                act_n, bal_idx, bal_n, q, coef, tp_c[c], ti_c[c],
-                np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
-                np.zeros((n_s, n_i), dtype=np.int64),
-                np.zeros((n_s, n_i), dtype=np.int64),
-                np.zeros((n_s, n_i), dtype=np.bool_),
-                np.zeros(N_PV, dtype=np.int64),
-                np.zeros((n_i, N_IV), dtype=np.int64),
-                np.zeros(n_i, dtype=np.bool_),
-                np.zeros(n_i, dtype=np.bool_),
-                np.zeros(64, dtype=np.int64),
-                np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
-            )  # fmt: skip
-    return tp_c.sum(axis=0), ti_c.sum(axis=0)
+        _run_chunk(
+            c, n_chunks, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
+            unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx,
+            act_n, bal_idx, bal_n, q, qi, ptab, coef, awareness_max, acc_p[c], acc_i[c],
+            pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
+            np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
+            np.zeros((n_s, n_i), dtype=np.int64),
+            np.zeros((n_s, n_i), dtype=np.int64),
+            np.zeros((n_s, n_i), dtype=np.int64),
+            np.zeros((n_s, n_i), dtype=np.bool_),
+            np.zeros(n_i, dtype=np.bool_),
+            np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
+        )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def expand_tallies(acc_p, acc_i, pers, elig_t, slot_mask, n_used, n_g, elig_id, act_idx,
+                   act_n):  # fmt: skip
+    """Sum the per-chunk, per-mask tallies into ``tp[s, y, g, v]`` and ``ti[s, y, g, i, v]``.
+
+    A mask's tallies are added to every group whose bit it has; persons go to every
+    scenario, and the eligible persons of a rule to every instrument in force that uses it.
+    Integer sums, so the result does not depend on the chunks or the order.
+    """
+    n_c, _, n_s, n_y, n_i, n_iv = acc_i.shape
+    n_pv = acc_p.shape[4]
+    tp = np.zeros((n_s, n_y, n_g, n_pv), dtype=np.int64)
+    ti = np.zeros((n_s, n_y, n_g, n_i, n_iv), dtype=np.int64)
+    for c in range(n_c):
+        for k in range(n_used[c, 0]):
+            mask = slot_mask[c, k]
+            for g in range(n_g):
+                if not (mask >> g) & 1:
+                    continue
+                for s in range(n_s):
+                    for y in range(n_y):
+                        for v in range(n_pv):
+                            tp[s, y, g, v] += acc_p[c, k, s, y, v]
+                        tp[s, y, g, V_PERSONS] += pers[c, k, y]
+                        for j in range(n_i):
+                            for v in range(n_iv):
+                                ti[s, y, g, j, v] += acc_i[c, k, s, y, j, v]
+                        for ja in range(act_n[s, y]):
+                            j = act_idx[s, y, ja]
+                            ti[s, y, g, j, W_ELIGIBLE] += elig_t[c, k, y, elig_id[s, y, j]]
+    return tp, ti
 
 
 @nb.njit(cache=True)

@@ -7,18 +7,32 @@ unemployment duration), checks shapes, and labels the integer tallies it gets ba
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import xarray as xr
 
-from llrsim.engine.kernel import policy_kernel
+from llrsim.engine.kernel import (
+    expand_tallies,
+    integer_fields,
+    new_right_awareness_max,
+    policy_kernel,
+    takeup_table,
+)
+from llrsim.engine.mechanisms import I_VARS, P_VARS
 from llrsim.engine.plan import KernelPlan
 from llrsim.engine.tallies import tallies_dataset
 from llrsim.population.dynamics import DemographyTables
 from llrsim.population.population import Population
 
-#: Number of person chunks the kernel splits the population into. Chunks are the unit of
-#: parallel work; results do not depend on it (integer sums), so it is fixed for speed only.
-DEFAULT_CHUNKS = 16
+#: Number of person chunks the kernel splits the population into: ``None`` means one per
+#: numba thread. Chunks are the unit of parallel work (records are interleaved over them, so
+#: each gets its share of entrants); results do not depend on it (integer sums).
+DEFAULT_CHUNKS: int | None = None
+
+#: First capacity of a chunk's table of distinct target-group masks. A run that meets more
+#: masks in one chunk is repeated with a four times larger table (same results, it only
+#: costs time); 13 groups make about 200 distinct masks on the default population.
+MASK_SLOTS = 512
 
 
 def state_block(pop: Population) -> np.ndarray:
@@ -51,7 +65,7 @@ def run_plan(
     group_names: list[str],
     coef: np.ndarray,
     seed: int,
-    n_chunks: int = DEFAULT_CHUNKS,
+    n_chunks: int | None = DEFAULT_CHUNKS,
 ) -> xr.Dataset:
     """Simulate ``plan`` on ``pop`` and return the tally Dataset of the contract.
 
@@ -68,9 +82,15 @@ def run_plan(
         raise ValueError(f"entry_year has shape {entry_year.shape}, expected ({pop.n},)")
     if group_predicates.shape[0] > 63 or group_predicates.shape[0] != len(group_names):
         raise ValueError("one compiled predicate per group name, at most 63 groups")
-    if n_chunks < 1:
+    if n_chunks is not None and n_chunks < 1:
         raise ValueError(f"n_chunks must be >= 1, got {n_chunks}")
-    tp, ti = policy_kernel(
+    n_c = numba.get_num_threads() if n_chunks is None else n_chunks
+    n_c = int(min(n_c, max(pop.n, 1)))
+    sex = pop.sex
+    if sex.size and (sex.min() < 0 or sex.max() > 1):
+        raise ValueError("sex codes must be 0 (men) or 1 (women)")
+    preds = np.ascontiguousarray(group_predicates, dtype=np.int64)
+    args = (
         np.int64(seed),
         np.int64(plan.years[0]),
         np.int64(len(plan.years)),
@@ -82,7 +102,7 @@ def run_plan(
         pop.fte,
         pop.unemployment_months,
         tables,
-        np.ascontiguousarray(group_predicates, dtype=np.int64),
+        preds,
         plan.kind,
         plan.active,
         plan.elig_id,
@@ -92,9 +112,35 @@ def run_plan(
         plan.bal_idx,
         plan.bal_n,
         plan.q,
+        integer_fields(plan.q),
+        takeup_table(plan.q),
         np.ascontiguousarray(coef, dtype=np.float64),
-        np.int64(min(n_chunks, max(pop.n, 1))),
+        new_right_awareness_max(plan.q),
     )
+    n_s, n_y, n_i = plan.active.shape
+    n_u = max(plan.unique_elig.shape[0], 1)
+    slots = min(MASK_SLOTS, 1 << preds.shape[0])
+    while True:
+        # np.zeros maps zero pages lazily: only the slots a chunk uses cost memory
+        acc = (
+            np.zeros((n_c, slots, n_s, n_y, len(P_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots, n_s, n_y, n_i, len(I_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots, n_y), dtype=np.int64),
+            np.zeros((n_c, slots, n_y, n_u), dtype=np.int64),
+            np.full((n_c, 2 * slots), -1, dtype=np.int64),
+            np.zeros((n_c, 2 * slots), dtype=np.int64),
+            np.zeros((n_c, slots), dtype=np.int64),
+            np.zeros((n_c, 2), dtype=np.int64),
+        )
+        policy_kernel(*args, *acc)
+        if not acc[-1][:, 1].any():
+            break
+        slots *= 4  # a chunk met more distinct group masks than the table holds
+    acc_p, acc_i, pers, elig_t, _, _, slot_mask, n_used = acc
+    tp, ti = expand_tallies(
+        acc_p, acc_i, pers, elig_t, slot_mask, n_used, np.int64(preds.shape[0]),
+        plan.elig_id, plan.act_idx, plan.act_n,
+    )  # fmt: skip
     return tallies_dataset(
         tp, ti, plan.scenarios, plan.years, group_names, plan.instruments, plan.units
     )

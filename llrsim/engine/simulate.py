@@ -110,7 +110,7 @@ def simulate(
     seed: int = 0,
     params: Mapping[str, float] | None = None,
     *,
-    n_chunks: int = DEFAULT_CHUNKS,
+    n_chunks: int | None = DEFAULT_CHUNKS,
 ):  # -> llrsim.results.Results
     """Simulate ``scenarios`` on ``pop`` over ``years`` with common random numbers.
 
