@@ -144,3 +144,47 @@ def test_a_right_that_is_not_transferable_ends_with_the_job(transferable):
     else:
         assert ledger(ds, "closing") == [6 * 50_000] * 6
         assert ledger(ds, "forfeited") == [0] + [6 * 50_000] * 5
+
+
+def test_a_phase_switch_conversion_does_not_end_other_rights():
+    """Account ``a`` (years 1-3) converts into ``b`` (years 4-6) at a rate of 1; ``c`` is
+    not transferable and runs all six years. Nobody changes job (frozen demography) and
+    nobody knows the accounts (awareness 0), so nothing is spent: ``b`` opens in year 4
+    with the 3 x 100 EUR of ``a``, and ``c`` is never forfeited (a conversion is not a
+    change of employer)."""
+    from llrsim.engine.plan import KernelPlan, empty_q
+
+    pop = population(2, weight=1)
+    s, y, i = 1, len(YEARS), 3
+    q = empty_q(s, y, i)
+    q[..., m.Q_ACCRUAL] = 10_000
+    q[..., m.Q_KEY] = [1, 2, 3]
+    q[..., 2, m.Q_TRANSFERABLE] = 0.0
+    q[:, 3:, 1, m.Q_CONVERT_FROM] = 0
+    q[:, 3:, 1, m.Q_CONVERT_FACTOR] = 1.0
+    active = np.ones((s, y, i), dtype=np.bool_)
+    active[:, 3:, 0] = False
+    active[:, :3, 1] = False
+    q[:, 3:, 0, m.Q_FORFEIT_INACTIVE] = 1.0
+    plan = KernelPlan(
+        scenarios=["T"], years=YEARS, instruments=["a", "b", "c"],
+        kind=np.full(i, m.KIND_MONEY, dtype=np.int64), active=active,
+        elig=np.tile(Predicate().compile(), (s, y, i, 1)), q=q, units=["cent"] * 3,
+    )  # fmt: skip
+    coef = forced_training_coef()
+    ds = run(pop, plan, coef=coef)
+
+    def led(var, inst):
+        return ds[var].sel(scenario="T", group="all", instrument=inst).values.tolist()
+
+    assert led("exchanged_out", "a") == [0, 0, 0, 2 * 30_000, 0, 0]
+    assert led("exchanged_in", "b") == [0, 0, 0, 2 * 30_000, 0, 0]
+    assert led("forfeited", "a") == [0] * 6
+    assert led("forfeited", "c") == [0] * 6
+    assert led("closing", "c") == [2 * 10_000 * k for k in range(1, 7)]
+    assert led("closing", "b") == [0, 0, 0, 2 * 40_000, 2 * 50_000, 2 * 60_000]
+
+
+def test_plan_refuses_a_conversion_into_an_instrument_without_a_ledger():
+    with pytest.raises(ValueError, match="convert_from must link two money or time accounts"):
+        plan_of(m.KIND_VOUCHER, YEARS, "cent", convert_from=0)

@@ -410,10 +410,10 @@ def _run_chunk(
                     b = btot[s, c]
                     if b > 0:
                         _empty(bal, btot, s, c)
-                        moved = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
+                        conv = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
                         acc_i[k, s, y, c, W_EXCHANGED_OUT] += b * w
-                        acc_i[k, s, y, j, W_EXCHANGED_IN] += moved * w
-                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], moved)
+                        acc_i[k, s, y, j, W_EXCHANGED_IN] += conv * w
+                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], conv)
                 # 1c. forfeiture of rights no longer in force, and accrual
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]

@@ -76,6 +76,22 @@ class KernelPlan:
                         f"instrument {self.instruments[j]}: expiry_years must be the same in "
                         f"every year of a scenario (vintage slots depend on it)"
                     )
+        # conversions and exchanges move balances between accounts only (the kernel keeps
+        # ledgers for money and time accounts alone)
+        is_account = np.isin(self.kind, m.BALANCE_KINDS)
+        for field_ix, what in (
+            (m.Q_CONVERT_FROM, "convert_from"),
+            (m.Q_EXCHANGE_PARTNER, "exchange partner"),
+        ):
+            ref = self.q[..., field_ix].astype(np.int64)
+            uses = ref >= 0
+            if not uses.any():
+                continue
+            if (ref[uses] >= i).any():
+                raise ValueError(f"KernelPlan.q: {what} refers to an instrument beyond {i}")
+            holders = np.nonzero(uses)[2]
+            if not (is_account[holders].all() and is_account[ref[uses]].all()):
+                raise ValueError(f"KernelPlan.q: {what} must link two money or time accounts")
         flat = self.elig[self.active]
         uniq, inverse = (
             np.unique(flat, axis=0, return_inverse=True)
