@@ -33,8 +33,6 @@ from llrsim.behaviour.response import response_probability, response_upper_bound
 from llrsim.engine.mechanisms import (
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
-    KIND_EXCHANGE,
-    KIND_GUIDANCE,
     KIND_LEAVE,
     KIND_MONEY,
     KIND_OBLIGATION,
@@ -102,6 +100,7 @@ from llrsim.engine.mechanisms import (
     W_TRANSACTIONS,
     W_USERS,
 )
+from llrsim.engine.plan import STEP_CONVERT, STEP_GUIDE, STEP_SPEND
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
@@ -272,18 +271,20 @@ def _empty(bal, btot, s, j) -> None:
 
 @nb.njit(cache=True, _nrt=False)
 def _run_chunk(
-    c0, stride, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
+    c0, stride, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
     bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
-    slot_mask, n_used, bal, btot, guid_start, guid_count, ever, el, eu,
+    slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
-    """Simulate records ``c0, c0 + stride, ...`` into the chunk's tallies.
+    """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
     Tallies go to the chunk's slot of the person-year's group mask (:func:`_slot_of`):
     ``acc_p[k, s, y, v]``, ``acc_i[k, s, y, j, v]``, and — the same in every scenario —
     persons ``pers[k, y]`` and eligible persons per distinct rule ``elig_t[k, y, u]``
     (:func:`expand_tallies` turns them into per-group tallies). Records are interleaved over
-    chunks so that the entrants at the end of the arrays spread evenly over the threads.
+    chunks so that the entrants at the end of the arrays spread evenly over the threads;
+    ``order`` sorts them by group mask, so that consecutive records write to the same tally
+    slots (cache lines) — the order changes no result, only the speed.
 
     Compiled without numba's reference counting (``_nrt=False``): the caller allocates every
     array, nothing here makes a view, so the threads never touch shared reference counts.
@@ -293,7 +294,8 @@ def _run_chunk(
     n_s = active.shape[0]
     n_u = unique_elig.shape[0]
     n = pid.shape[0]
-    for i in range(c0, n, stride):
+    for t_i in range(c0, n, stride):
+        i = order[t_i]
         w = np.int64(weight[i])
         pkey = person_key(seed, pid[i])
         # local copy of the person's state: age, sex, edu, status, sector, size, exp, flags
@@ -389,24 +391,19 @@ def _run_chunk(
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
-                n_act = act_n[s, y]
-                # 1a. opening balances and eligibility
-                for jb in range(bal_n[s]):
-                    j = bal_idx[s, jb]
-                    el[j] = False
-                    b = btot[s, j]
-                    if b > 0:
-                        acc_i[k, s, y, j, W_OPENING] += b * w
-                for ja in range(n_act):
-                    j = act_idx[s, y, ja]
-                    el[j] = eu[elig_id[s, y, j]]
+                n_conv = step_n[s, y, STEP_CONVERT]
+                # 1a. opening balances (before a phase switch moves them)
+                if n_conv > 0:
+                    for jb in range(bal_n[s]):
+                        j = bal_idx[s, jb]
+                        b = btot[s, j]
+                        if b > 0:
+                            acc_i[k, s, y, j, W_OPENING] += b * w
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
-                for ja in range(n_act):
-                    j = act_idx[s, y, ja]
+                for ja in range(n_conv):
+                    j = step_idx[s, y, STEP_CONVERT, ja]
                     c = qi[s, y, j, QI_CONVERT_FROM]
-                    if c < 0 or active[s, y, c]:
-                        continue
                     b = btot[s, c]
                     if b > 0:
                         _empty(bal, btot, s, c)
@@ -419,13 +416,16 @@ def _run_chunk(
                     j = bal_idx[s, jb]
                     b = btot[s, j]
                     if b > 0:
+                        if n_conv == 0:
+                            acc_i[k, s, y, j, W_OPENING] += b * w
                         if (moved and q[s, y, j, Q_TRANSFERABLE] == 0.0) or (
                             not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0
                         ):
                             _empty(bal, btot, s, j)
                             acc_i[k, s, y, j, W_FORFEITED] += b * w
                             b = 0
-                    if not el[j]:
+                    e_id = elig_id[s, y, j]  # -1 when not in force
+                    if e_id < 0 or not eu[e_id]:
                         continue
                     acc = q[s, y, j, Q_ACCRUAL]
                     if q[s, y, j, Q_PRO_RATA_FTE] > 0.0:
@@ -465,15 +465,15 @@ def _run_chunk(
                         acc_p[k, s, y, V_ADDITIONAL] += w
                     _spend_episode(
                         s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee,
-                        size, wg, ft, kind, act_idx, n_act, q, qi, ptab, el, bal, btot,
+                        size, wg, ft, kind, step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot,
                         guid_count, ever, acc_i,
                     )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
                 # period follow in the same year with probability Q_SECOND_SHARE each.
-                for ja in range(n_act):
-                    j = act_idx[s, y, ja]
-                    if not el[j] or kind[j] != KIND_GUIDANCE:
+                for ja in range(step_n[s, y, STEP_GUIDE]):
+                    j = step_idx[s, y, STEP_GUIDE, ja]
+                    if not eu[elig_id[s, y, j]]:
                         continue
                     if guid_count[s, j] > 0 and year - guid_start[s, j] >= qi[s, y, j, QI_PERIOD]:
                         guid_count[s, j] = 0
@@ -524,7 +524,7 @@ def _run_chunk(
 @nb.njit(cache=True)
 def _spend_episode(
     s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
-    act_idx, n_act, q, qi, ptab, el, bal, btot, guid_count, ever, acc_i,
+    step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot, guid_count, ever, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
 
@@ -532,13 +532,11 @@ def _spend_episode(
     what it can of what is still ``remaining``.
     """
     remaining = cost
-    for ja in range(n_act):
-        j = act_idx[s, y, ja]
-        if not el[j]:
+    for ja in range(step_n[s, y, STEP_SPEND]):
+        j = step_idx[s, y, STEP_SPEND, ja]
+        if not eu[elig_id[s, y, j]]:
             continue
         kd = kind[j]
-        if kd == KIND_GUIDANCE or kd == KIND_EXCHANGE:
-            continue
         if (qi[s, y, j, QI_TYPES] & ekind) == 0:
             continue
         if (kd == KIND_TIME or kd == KIND_LEAVE) and not employee:
@@ -732,8 +730,8 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
-    seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx, act_n, bal_idx,
+    order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
     bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used,
 ):  # fmt: skip
@@ -747,18 +745,32 @@ def policy_kernel(
     n_s, n_i = active.shape[0], kind.shape[0]
     for c in nb.prange(n_chunks):
         _run_chunk(
-            c, n_chunks, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
-            unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, act_idx,
-            act_n, bal_idx, bal_n, q, qi, ptab, coef, awareness_max, acc_p[c], acc_i[c],
+            c, n_chunks, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
+            unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx,
+            step_n, bal_idx, bal_n, q, qi, ptab, coef, awareness_max, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros((n_s, n_i), dtype=np.int64),
             np.zeros((n_s, n_i), dtype=np.int64),
             np.zeros((n_s, n_i), dtype=np.int64),
             np.zeros((n_s, n_i), dtype=np.bool_),
-            np.zeros(n_i, dtype=np.bool_),
             np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
         )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def mask_order(group_preds, state_i8, unemp) -> np.ndarray:
+    """Record order by initial group mask (stable), for the cache locality of the tallies."""
+    n = state_i8.shape[0]
+    masks = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        st = state_i8[i]
+        masks[i] = _group_mask(
+            group_preds, np.int64(st[0]), np.int64(st[1]), np.int64(st[2]), np.int64(st[3]),
+            np.int64(st[5]), np.int64(st[4]), np.int64(st[7]), np.int64(st[6]),
+            np.int64(unemp[i]),
+        )  # fmt: skip
+    return np.argsort(masks, kind="mergesort")
 
 
 @nb.njit(cache=True)

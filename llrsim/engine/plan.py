@@ -18,6 +18,12 @@ import pandas as pd
 from llrsim.engine import mechanisms as m
 from llrsim.predicates import P_LEN
 
+#: the kernel steps that go through a list of instruments (``KernelPlan.step_idx``)
+STEP_CONVERT = 0  # in force, and takes over the balance of an instrument no longer in force
+STEP_SPEND = 1  # in force, and can pay for a training episode (not guidance or exchange)
+STEP_GUIDE = 2  # in force career-guidance vouchers (loopbaancheques)
+N_STEPS = 3
+
 
 @dataclass
 class KernelPlan:
@@ -44,6 +50,10 @@ class KernelPlan:
     #: per s: the accounts (money, time) in force in some year of the scenario (bal_n)
     bal_idx: np.ndarray = field(init=False)
     bal_n: np.ndarray = field(init=False)
+    #: per (s, y, step): the instruments of each kernel step (STEP_*), in plan order, so the
+    #: kernel loops over the instruments a step concerns only (padded; count in step_n)
+    step_idx: np.ndarray = field(init=False)
+    step_n: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         s, y, i = len(self.scenarios), len(self.years), len(self.instruments)
@@ -115,6 +125,23 @@ class KernelPlan:
             idx = np.flatnonzero(is_bal & self.active[a].any(axis=0))
             self.bal_idx[a, : idx.size] = idx
             self.bal_n[a] = idx.size
+        self.step_idx = np.zeros((s, y, N_STEPS, max(i, 1)), dtype=np.int64)
+        self.step_n = np.zeros((s, y, N_STEPS), dtype=np.int64)
+        source = self.q[..., m.Q_CONVERT_FROM].astype(np.int64)
+        spends = ~np.isin(self.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
+        for a in range(s):
+            for b in range(y):
+                act = self.active[a, b]
+                src = source[a, b]
+                converts = act & (src >= 0) & ~act[np.maximum(src, 0)]
+                for step, chosen in (
+                    (STEP_CONVERT, converts),
+                    (STEP_SPEND, act & spends),
+                    (STEP_GUIDE, act & (self.kind == m.KIND_GUIDANCE)),
+                ):
+                    idx = np.flatnonzero(chosen)
+                    self.step_idx[a, b, step, : idx.size] = idx
+                    self.step_n[a, b, step] = idx.size
         years = np.asarray(self.years)
         if len(years) == 0 or np.any(np.diff(years) != 1):
             raise ValueError(f"years must be consecutive and increasing, got {self.years}")

@@ -14,6 +14,7 @@ import xarray as xr
 from llrsim.engine.kernel import (
     expand_tallies,
     integer_fields,
+    mask_order,
     new_right_awareness_max,
     policy_kernel,
     takeup_table,
@@ -90,14 +91,16 @@ def run_plan(
     if sex.size and (sex.min() < 0 or sex.max() > 1):
         raise ValueError("sex codes must be 0 (men) or 1 (women)")
     preds = np.ascontiguousarray(group_predicates, dtype=np.int64)
+    block = state_block(pop)
     args = (
+        mask_order(preds, block, pop.unemployment_months),
         np.int64(seed),
         np.int64(plan.years[0]),
         np.int64(len(plan.years)),
         pop.person_id,
         pop.weight,
         entry_year.astype(np.int64, copy=False),
-        state_block(pop),
+        block,
         pop.wage,
         pop.fte,
         pop.unemployment_months,
@@ -107,8 +110,8 @@ def run_plan(
         plan.active,
         plan.elig_id,
         plan.unique_elig,
-        plan.act_idx,
-        plan.act_n,
+        plan.step_idx,
+        plan.step_n,
         plan.bal_idx,
         plan.bal_n,
         plan.q,
