@@ -17,6 +17,7 @@ most likely to use a generic right — the Matthew effect is not assumed away.
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 from llrsim.behaviour.coefficients import B_BETA_MONEY, B_BETA_TIME
 from llrsim.behaviour.participation import logistic, logit
@@ -29,6 +30,19 @@ def response_probability(coef, p0, awareness, money_cents, cost_cents, time_minu
         return 0.0
     if p0 >= 1.0:
         return 1.0
+    return response_from_logit(
+        coef, p0, logit(p0), awareness, money_cents, cost_cents, time_minutes, minutes
+    )
+
+
+@nb.njit(cache=True)
+def response_from_logit(
+    coef, p0, logit_p0, awareness, money_cents, cost_cents, time_minutes, minutes
+):
+    """:func:`response_probability` for 0 < p0 < 1 with ``logit_p0 = logit(p0)`` given.
+
+    The kernel computes the logit once per person-year and reuses it in every scenario.
+    """
     boost = 0.0
     if money_cents > 0 and cost_cents > 0:
         boost += coef[B_BETA_MONEY] * min(money_cents / cost_cents, 1.0)
@@ -36,26 +50,33 @@ def response_probability(coef, p0, awareness, money_cents, cost_cents, time_minu
         boost += coef[B_BETA_TIME] * min(time_minutes / minutes, 1.0)
     if boost <= 0.0 or awareness <= 0.0:
         return p0
-    p1 = logistic(logit(p0) + awareness * boost)
+    p1 = logistic(logit_p0 + awareness * boost)
     return p1 if p1 > p0 else p0
+
+
+def odds_growth_max(coef: np.ndarray, awareness_max: float) -> float:
+    """exp(largest log-odds boost): the factor by which no right can raise the odds more.
+
+    ``awareness_max`` is the largest awareness of a new right (0 to 1), ``coef`` the
+    behaviour vector; the boost is largest when both coverage terms are 1.
+    """
+    boost = max(coef[B_BETA_MONEY], 0.0) + max(coef[B_BETA_TIME], 0.0)
+    return float(np.exp(min(max(awareness_max, 0.0) * boost, 700.0)))
 
 
 @nb.njit(cache=True)
-def response_upper_bound(coef, p0, awareness_max):
+def response_upper_bound(p0, growth):
     """The largest p1 any new right can give a person with baseline ``p0`` (probability).
 
-    With awareness at most ``awareness_max`` and both coverage terms at 1, no right gives
-    more. The kernel uses it to skip work that cannot matter: a person-year whose
-    participation draw ``u`` is at least this bound trains in no scenario, so its training
-    episode and its p1 need not be computed. Floating-point rounding of exp and log can move
-    p1 by an ulp; callers add a margin (the kernel adds 1e-9).
+    ``growth`` is :func:`odds_growth_max`: p1 = logistic(logit p0 + boost) is
+    p0·e^boost / (1 − p0 + p0·e^boost), so the bound needs no exp or log per person-year.
+    The kernel uses it to skip work that cannot matter: a person-year whose participation
+    draw ``u`` is at least this bound trains in no scenario, so its training episode and
+    its p1 need not be computed. Rounding differs from the logistic form by an ulp or so;
+    the kernel adds a margin of 1e-9.
     """
     if p0 <= 0.0:
         return 0.0
-    if p0 >= 1.0:
+    if p0 >= 1.0 or growth > 1e300:  # an overflowing boost: anyone may train
         return 1.0
-    boost = max(coef[B_BETA_MONEY], 0.0) + max(coef[B_BETA_TIME], 0.0)
-    if boost <= 0.0 or awareness_max <= 0.0:
-        return p0
-    p1 = logistic(logit(p0) + awareness_max * boost)
-    return p1 if p1 > p0 else p0
+    return p0 * growth / (1.0 - p0 + p0 * growth)

@@ -28,8 +28,8 @@ from llrsim.behaviour.episode import (
     episode_kind,
     episode_minutes,
 )
-from llrsim.behaviour.participation import logistic, participation_probability
-from llrsim.behaviour.response import response_probability, response_upper_bound
+from llrsim.behaviour.participation import logistic, logit, participation_probability
+from llrsim.behaviour.response import response_from_logit, response_upper_bound
 from llrsim.engine.mechanisms import (
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
@@ -273,7 +273,7 @@ def _empty(bal, btot, s, j) -> None:
 def _run_chunk(
     c0, stride, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
@@ -367,7 +367,7 @@ def _run_chunk(
             base = u < p0
             # a draw at or above the largest p1 any right can give trains in no scenario:
             # its episode is never used, and p1 is needed only for p0 <= u < p_hi
-            p_hi = response_upper_bound(coef, p0, awareness_max) + 1e-9
+            p_hi = response_upper_bound(p0, odds_growth) + 1e-9
             ekind = np.int64(0)
             minutes = np.int64(0)
             cost = np.int64(0)
@@ -386,7 +386,9 @@ def _run_chunk(
                     uniform_from_key(pykey, TRAINING_HOURS, 1),
                 )
                 cost = episode_cost_cents(coef, minutes)
+            # p1 is needed only for p0 <= u < p_hi; then 0 < p0 < 1 and logit(p0) is finite
             need_p1 = not base and u < p_hi
+            lp0 = np.nan
             for s in range(n_s):
                 money_new = np.int64(0)
                 time_new = np.int64(0)
@@ -452,8 +454,10 @@ def _run_chunk(
                 # 2. participation with common random numbers
                 trained = base
                 if need_p1 and (money_new > 0 or time_new > 0):
-                    p1 = response_probability(
-                        coef, p0, aware_new, money_new, cost, time_new, minutes
+                    if lp0 != lp0:  # NaN: not computed yet this person-year
+                        lp0 = logit(p0)
+                    p1 = response_from_logit(
+                        coef, p0, lp0, aware_new, money_new, cost, time_new, minutes
                     )
                     trained = u < p1
                 if trained:
@@ -735,7 +739,7 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 def policy_kernel(
     order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, ptab, coef, awareness_max, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
@@ -750,7 +754,7 @@ def policy_kernel(
         _run_chunk(
             c, n_chunks, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
             unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx,
-            step_n, bal_idx, bal_n, q, qi, ptab, coef, awareness_max, acc_p[c], acc_i[c],
+            step_n, bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros((n_s, n_i), dtype=np.int64),

@@ -11,6 +11,7 @@ import numba
 import numpy as np
 import xarray as xr
 
+from llrsim.behaviour.response import odds_growth_max
 from llrsim.engine.kernel import (
     expand_tallies,
     integer_fields,
@@ -118,7 +119,7 @@ def run_plan(
         integer_fields(plan.q),
         takeup_table(plan.q),
         np.ascontiguousarray(coef, dtype=np.float64),
-        new_right_awareness_max(plan.q),
+        odds_growth_max(coef, new_right_awareness_max(plan.q)),
     )
     n_s, n_y, n_i = plan.active.shape
     n_u = max(plan.unique_elig.shape[0], 1)
