@@ -144,33 +144,13 @@ def _slot(t: int, expiry: int) -> int:
 
 
 @nb.njit(cache=True)
-def _clear(bal, s, j) -> None:
-    for v in range(MAX_VINTAGES):
-        bal[s, j, v] = 0
-
-
-@nb.njit(cache=True)
-def _balance(bal, s, j, y, expiry) -> np.int64:
-    """Balance of account ``j``: the vintages that can still hold money in year index ``y``."""
-    if expiry <= 0:
-        return bal[s, j, 0]
-    tot = np.int64(0)
-    first = y - expiry + 1
-    if first < 0:
-        first = 0
-    for t in range(first, y + 1):
-        tot += bal[s, j, t % MAX_VINTAGES]
-    return tot
-
-
-@nb.njit(cache=True)
-def _spend_fifo(bal, s, j, y, expiry, amount) -> np.int64:
-    """Take ``amount`` from the balance, oldest vintage first; returns what was taken."""
+def _spend_fifo(bal, r, y, expiry, amount) -> np.int64:
+    """Take ``amount`` from ledger row ``r``, oldest vintage first; returns what was taken."""
     if amount <= 0:
         return np.int64(0)
     if expiry <= 0:
-        take = min(amount, bal[s, j, 0])
-        bal[s, j, 0] -= take
+        take = min(amount, bal[r, 0])
+        bal[r, 0] -= take
         return take
     taken = np.int64(0)
     first = y - expiry + 1
@@ -178,8 +158,8 @@ def _spend_fifo(bal, s, j, y, expiry, amount) -> np.int64:
         first = 0
     for t in range(first, y + 1):
         k = t % MAX_VINTAGES
-        take = min(amount - taken, bal[s, j, k])
-        bal[s, j, k] -= take
+        take = min(amount - taken, bal[r, k])
+        bal[r, k] -= take
         taken += take
         if taken == amount:
             break
@@ -249,24 +229,25 @@ def _slot_of(mask, hkeys, hvals, slot_mask, n_used) -> np.int64:
 
 
 @nb.njit(cache=True)
-def _spend(bal, btot, s, j, y, expiry, amount) -> np.int64:
-    """:func:`_spend_fifo` that also keeps the account's running total ``btot``."""
-    taken = _spend_fifo(bal, s, j, y, expiry, amount)
-    btot[s, j] -= taken
+def _spend(bal, btot, r, y, expiry, amount) -> np.int64:
+    """:func:`_spend_fifo` on ledger row ``r`` that also keeps its running total ``btot``."""
+    taken = _spend_fifo(bal, r, y, expiry, amount)
+    btot[r] -= taken
     return taken
 
 
 @nb.njit(cache=True)
-def _deposit(bal, btot, s, j, y, expiry, amount) -> None:
-    """Put ``amount`` in the vintage of year index ``y`` (and the running total)."""
-    bal[s, j, _slot(y, expiry)] += amount
-    btot[s, j] += amount
+def _deposit(bal, btot, r, y, expiry, amount) -> None:
+    """Put ``amount`` in the vintage of year index ``y`` of row ``r`` (and its total)."""
+    bal[r, _slot(y, expiry)] += amount
+    btot[r] += amount
 
 
 @nb.njit(cache=True)
-def _empty(bal, btot, s, j) -> None:
-    _clear(bal, s, j)
-    btot[s, j] = 0
+def _empty(bal, btot, r) -> None:
+    for v in range(MAX_VINTAGES):
+        bal[r, v] = 0
+    btot[r] = 0
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -279,7 +260,7 @@ def _run_chunk(
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
     Tallies go to the chunk's slot of the person-year's group mask (:func:`_slot_of`):
-    ``acc_p[k, s, y, v]``, ``acc_i[k, s, y, j, v]``, and — the same in every scenario —
+    ``acc_p[kp, v]``, ``acc_i[ka + j, v]``, and — the same in every scenario —
     persons ``pers[k, y]`` and eligible persons per distinct rule ``elig_t[k, y, u]``
     (:func:`expand_tallies` turns them into per-group tallies). Records are interleaved over
     chunks so that the entrants at the end of the arrays spread evenly over the threads;
@@ -291,8 +272,10 @@ def _run_chunk(
     On a full mask table, ``n_used[1]`` is set to 1 and the chunk stops (the caller retries
     with a larger table).
     """
-    n_s = active.shape[0]
+    n_s = bal_n.shape[0]
     n_u = unique_elig.shape[0]
+    n_i = kind.shape[0]
+    n_syi = n_s * n_years * n_i
     n = pid.shape[0]
     for t_i in range(c0, n, stride):
         i = order[t_i]
@@ -312,7 +295,7 @@ def _run_chunk(
         um = np.int64(unemp[i])
         for s in range(n_s):
             for jb in range(bal_n[s]):
-                _empty(bal, btot, s, bal_idx[s, jb])
+                _empty(bal, btot, s * n_i + bal_idx[s, jb])
         guid_start.fill(-(1 << 20))
         guid_count.fill(0)
         ever.fill(False)
@@ -339,12 +322,14 @@ def _run_chunk(
             if not in_model(event):
                 # rights end at exit: tallied under the groups of the last year in the model
                 for s in range(n_s):
+                    bs = s * n_i
+                    ka = k * n_syi + (s * n_years + y) * n_i
                     for jb in range(bal_n[s]):
                         j = bal_idx[s, jb]
-                        b = btot[s, j]
+                        b = btot[bs + j]
                         if b > 0:
-                            acc_i[k, s, y, j, W_OPENING] += b * w
-                            acc_i[k, s, y, j, W_FORFEITED] += b * w
+                            acc_i[ka + j, W_OPENING] += b * w
+                            acc_i[ka + j, W_FORFEITED] += b * w
                 break
             new_mask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
             if new_mask != gmask:
@@ -390,6 +375,11 @@ def _run_chunk(
             need_p1 = not base and u < p_hi
             lp0 = np.nan
             for s in range(n_s):
+                # flat row offsets: parameters and ledgers of (s, y) / s, tallies of (k, s, y)
+                sy = (s * n_years + y) * n_i
+                bs = s * n_i
+                ka = k * n_syi + sy
+                kp = (k * n_s + s) * n_years + y
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
@@ -398,59 +388,59 @@ def _run_chunk(
                 if n_conv > 0:
                     for jb in range(bal_n[s]):
                         j = bal_idx[s, jb]
-                        b = btot[s, j]
+                        b = btot[bs + j]
                         if b > 0:
-                            acc_i[k, s, y, j, W_OPENING] += b * w
+                            acc_i[ka + j, W_OPENING] += b * w
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
                 for ja in range(n_conv):
                     j = step_idx[s, y, STEP_CONVERT, ja]
-                    c = qi[s, y, j, QI_CONVERT_FROM]
-                    b = btot[s, c]
+                    c = qi[sy + j, QI_CONVERT_FROM]
+                    b = btot[bs + c]
                     if b > 0:
-                        _empty(bal, btot, s, c)
-                        conv = np.int64(b * q[s, y, j, Q_CONVERT_FACTOR])
-                        acc_i[k, s, y, c, W_EXCHANGED_OUT] += b * w
-                        acc_i[k, s, y, j, W_EXCHANGED_IN] += conv * w
-                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], conv)
+                        _empty(bal, btot, bs + c)
+                        conv = np.int64(b * q[sy + j, Q_CONVERT_FACTOR])
+                        acc_i[ka + c, W_EXCHANGED_OUT] += b * w
+                        acc_i[ka + j, W_EXCHANGED_IN] += conv * w
+                        _deposit(bal, btot, bs + j, y, qi[sy + j, QI_EXPIRY], conv)
                 # 1c. forfeiture of rights no longer in force, and accrual
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
-                    b = btot[s, j]
+                    b = btot[bs + j]
                     if b > 0:
                         if n_conv == 0:
-                            acc_i[k, s, y, j, W_OPENING] += b * w
-                        if (moved and q[s, y, j, Q_TRANSFERABLE] == 0.0) or (
-                            not active[s, y, j] and q[s, y, j, Q_FORFEIT_INACTIVE] > 0.0
+                            acc_i[ka + j, W_OPENING] += b * w
+                        if (moved and q[sy + j, Q_TRANSFERABLE] == 0.0) or (
+                            not active[sy + j] and q[sy + j, Q_FORFEIT_INACTIVE] > 0.0
                         ):
-                            _empty(bal, btot, s, j)
-                            acc_i[k, s, y, j, W_FORFEITED] += b * w
+                            _empty(bal, btot, bs + j)
+                            acc_i[ka + j, W_FORFEITED] += b * w
                             b = 0
-                    e_id = elig_id[s, y, j]  # -1 when not in force
+                    e_id = elig_id[sy + j]  # -1 when not in force
                     if e_id < 0 or not eu[e_id]:
                         continue
-                    acc = q[s, y, j, Q_ACCRUAL]
-                    if q[s, y, j, Q_PRO_RATA_FTE] > 0.0:
+                    acc = q[sy + j, Q_ACCRUAL]
+                    if q[sy + j, Q_PRO_RATA_FTE] > 0.0:
                         acc *= ft
                     a = np.int64(round(acc))
-                    cap = qi[s, y, j, QI_CAP]
+                    cap = qi[sy + j, QI_CAP]
                     if cap >= 0 and b + a > cap:
                         a = max(cap - b, 0)
                     if a > 0:
-                        _deposit(bal, btot, s, j, y, qi[s, y, j, QI_EXPIRY], a)
-                        acc_i[k, s, y, j, W_ACCRUED] += a * w
+                        _deposit(bal, btot, bs + j, y, qi[sy + j, QI_EXPIRY], a)
+                        acc_i[ka + j, W_ACCRUED] += a * w
                         b += a
                     if (
                         need_p1
-                        and q[s, y, j, Q_NEW_RIGHT] > 0.0
-                        and (qi[s, y, j, QI_TYPES] & ekind) != 0
+                        and q[sy + j, Q_NEW_RIGHT] > 0.0
+                        and (qi[sy + j, QI_TYPES] & ekind) != 0
                     ):
                         if kind[j] == KIND_MONEY:
                             money_new += b
                         elif employee:
                             time_new += b
-                        if q[s, y, j, Q_AWARENESS] > aware_new:
-                            aware_new = q[s, y, j, Q_AWARENESS]
+                        if q[sy + j, Q_AWARENESS] > aware_new:
+                            aware_new = q[sy + j, Q_AWARENESS]
                 # 2. participation with common random numbers
                 trained = base
                 if need_p1 and (money_new > 0 or time_new > 0):
@@ -461,14 +451,14 @@ def _run_chunk(
                     )
                     trained = u < p1
                 if trained:
-                    acc_p[k, s, y, V_PARTICIPANTS] += w
-                    acc_p[k, s, y, V_MINUTES] += minutes * w
+                    acc_p[kp, V_PARTICIPANTS] += w
+                    acc_p[kp, V_MINUTES] += minutes * w
                     if base:
-                        acc_p[k, s, y, V_BASELINE] += w
+                        acc_p[kp, V_BASELINE] += w
                     else:
-                        acc_p[k, s, y, V_ADDITIONAL] += w
+                        acc_p[kp, V_ADDITIONAL] += w
                     _spend_episode(
-                        s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee,
+                        s, y, sy, bs, ka, w, year, pykey, tix, ekind, minutes, cost, base, employee,
                         size, wg, ft, kind, step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot,
                         guid_count, ever, acc_i,
                     )  # fmt: skip
@@ -477,57 +467,60 @@ def _run_chunk(
                 # period follow in the same year with probability Q_SECOND_SHARE each.
                 for ja in range(step_n[s, y, STEP_GUIDE]):
                     j = step_idx[s, y, STEP_GUIDE, ja]
-                    if not eu[elig_id[s, y, j]]:
+                    if not eu[elig_id[sy + j]]:
                         continue
-                    if guid_count[s, j] > 0 and year - guid_start[s, j] >= qi[s, y, j, QI_PERIOD]:
-                        guid_count[s, j] = 0
-                    if guid_count[s, j] > 0:
+                    if (
+                        guid_count[bs + j] > 0
+                        and year - guid_start[bs + j] >= qi[sy + j, QI_PERIOD]
+                    ):
+                        guid_count[bs + j] = 0
+                    if guid_count[bs + j] > 0:
                         continue
-                    key = qi[s, y, j, QI_KEY]
-                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= ptab[s, y, j, tix]:
+                    key = qi[sy + j, QI_KEY]
+                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= ptab[sy + j, tix]:
                         continue
-                    guid_start[s, j] = year
+                    guid_start[bs + j] = year
                     n_use = 1
-                    n_max = qi[s, y, j, QI_N_PER_PERIOD]
+                    n_max = qi[sy + j, QI_N_PER_PERIOD]
                     while n_use < n_max and (
                         uniform_from_key(pykey, TAKEUP_BASE + n_use, key)
-                        < q[s, y, j, Q_SECOND_SHARE]
+                        < q[sy + j, Q_SECOND_SHARE]
                     ):
                         n_use += 1
-                    guid_count[s, j] = n_use
-                    price = qi[s, y, j, QI_PRICE]
-                    own_c = qi[s, y, j, QI_OWN_CONTRIB]
-                    if not ever[s, j]:
-                        ever[s, j] = True
-                        acc_i[k, s, y, j, W_FIRST_USERS] += w
-                    acc_i[k, s, y, j, W_USERS] += w
-                    acc_i[k, s, y, j, W_TRANSACTIONS] += n_use * w
-                    acc_i[k, s, y, j, W_PUBLIC] += n_use * (price - own_c) * w
-                    acc_i[k, s, y, j, W_OWN] += n_use * own_c * w
+                    guid_count[bs + j] = n_use
+                    price = qi[sy + j, QI_PRICE]
+                    own_c = qi[sy + j, QI_OWN_CONTRIB]
+                    if not ever[bs + j]:
+                        ever[bs + j] = True
+                        acc_i[ka + j, W_FIRST_USERS] += w
+                    acc_i[ka + j, W_USERS] += w
+                    acc_i[ka + j, W_TRANSACTIONS] += n_use * w
+                    acc_i[ka + j, W_PUBLIC] += n_use * (price - own_c) * w
+                    acc_i[ka + j, W_OWN] += n_use * own_c * w
                     # career guidance is not a training episode: its use adds no
                     # participant, so every user counts as deadweight
-                    acc_i[k, s, y, j, W_DEADWEIGHT] += w
+                    acc_i[ka + j, W_DEADWEIGHT] += w
                 # 5. FIFO expiry at year end and closing balances
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
-                    if btot[s, j] == 0:
+                    if btot[bs + j] == 0:
                         continue
-                    expiry = qi[s, y, j, QI_EXPIRY]
+                    expiry = qi[sy + j, QI_EXPIRY]
                     if expiry > 0:
                         t = y - expiry + 1
                         if t >= 0:
                             slot = t % MAX_VINTAGES
-                            e = bal[s, j, slot]
+                            e = bal[bs + j, slot]
                             if e > 0:
-                                bal[s, j, slot] = 0
-                                btot[s, j] -= e
-                                acc_i[k, s, y, j, W_EXPIRED] += e * w
-                    acc_i[k, s, y, j, W_CLOSING] += btot[s, j] * w
+                                bal[bs + j, slot] = 0
+                                btot[bs + j] -= e
+                                acc_i[ka + j, W_EXPIRED] += e * w
+                    acc_i[ka + j, W_CLOSING] += btot[bs + j] * w
 
 
 @nb.njit(cache=True, inline="always")
 def _spend_episode(
-    s, y, k, w, year, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
+    s, y, sy, bs, ka, w, year, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
     step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot, guid_count, ever, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
@@ -541,45 +534,45 @@ def _spend_episode(
     remaining = cost
     for ja in range(step_n[s, y, STEP_SPEND]):
         j = step_idx[s, y, STEP_SPEND, ja]
-        if not eu[elig_id[s, y, j]]:
+        if not eu[elig_id[sy + j]]:
             continue
         kd = kind[j]
-        if (qi[s, y, j, QI_TYPES] & ekind) == 0:
+        if (qi[sy + j, QI_TYPES] & ekind) == 0:
             continue
         if (kd == KIND_TIME or kd == KIND_LEAVE) and not employee:
             continue
         if kd == KIND_LEAVE and (
-            minutes < q[s, y, j, Q_MIN_MINUTES] or guid_count[s, j] >= qi[s, y, j, QI_MAX_MONTHS]
+            minutes < q[sy + j, Q_MIN_MINUTES] or guid_count[bs + j] >= qi[sy + j, QI_MAX_MONTHS]
         ):
             continue
-        if uniform_from_key(pykey, TAKEUP_BASE, qi[s, y, j, QI_KEY]) >= ptab[s, y, j, tix]:
+        if uniform_from_key(pykey, TAKEUP_BASE, qi[sy + j, QI_KEY]) >= ptab[sy + j, tix]:
             continue
         used = False
-        own_share = q[s, y, j, Q_OWN_SHARE]
+        own_share = q[sy + j, Q_OWN_SHARE]
         if (ekind & T_BASIC_SKILLS) != 0:
-            own_share = q[s, y, j, Q_OWN_SHARE_BASIC]
+            own_share = q[sy + j, Q_OWN_SHARE_BASIC]
         pub_share = 1.0 - own_share
-        maxu = qi[s, y, j, QI_MAX_PER_USE]
+        maxu = qi[sy + j, QI_MAX_PER_USE]
         if kd == KIND_MONEY:
-            expiry = qi[s, y, j, QI_EXPIRY]
+            expiry = qi[sy + j, QI_EXPIRY]
             want = min(np.int64(remaining * pub_share), maxu)
-            take = _spend(bal, btot, s, j, y, expiry, want)
-            partner = qi[s, y, j, QI_PARTNER]
-            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
+            take = _spend(bal, btot, bs + j, y, expiry, want)
+            partner = qi[sy + j, QI_PARTNER]
+            rate = q[sy + j, Q_EXCHANGE_CENTS_PER_HOUR]
             if take < want and partner >= 0 and rate > 0.0:
-                pexp = qi[s, y, partner, QI_EXPIRY]
+                pexp = qi[sy + partner, QI_EXPIRY]
                 short = want - take
                 need_min = np.int64(np.ceil(short * 60.0 / rate))
-                max_min = qi[s, y, j, QI_EXCHANGE_MAX_MINUTES]
+                max_min = qi[sy + j, QI_EXCHANGE_MAX_MINUTES]
                 if max_min >= 0:
                     need_min = min(need_min, max_min)
-                mins = _spend(bal, btot, s, partner, y, pexp, need_min)
+                mins = _spend(bal, btot, bs + partner, y, pexp, need_min)
                 if mins > 0:
                     cents = np.int64(mins * rate // 60.0)
-                    acc_i[k, s, y, partner, W_EXCHANGED_OUT] += mins * w
-                    acc_i[k, s, y, j, W_EXCHANGED_IN] += cents * w
-                    _deposit(bal, btot, s, j, y, expiry, cents)
-                    take += _spend(bal, btot, s, j, y, expiry, short)
+                    acc_i[ka + partner, W_EXCHANGED_OUT] += mins * w
+                    acc_i[ka + j, W_EXCHANGED_IN] += cents * w
+                    _deposit(bal, btot, bs + j, y, expiry, cents)
+                    take += _spend(bal, btot, bs + j, y, expiry, short)
             if take > 0:
                 own = 0
                 if pub_share > 0.0:
@@ -587,77 +580,77 @@ def _spend_episode(
                         np.int64(round(take * own_share / pub_share)),
                         remaining - take,
                     )
-                acc_i[k, s, y, j, W_SPENT] += take * w
-                acc_i[k, s, y, j, W_PUBLIC] += take * w
-                acc_i[k, s, y, j, W_OWN] += own * w
+                acc_i[ka + j, W_SPENT] += take * w
+                acc_i[ka + j, W_PUBLIC] += take * w
+                acc_i[ka + j, W_OWN] += own * w
                 remaining -= take + own
                 used = True
         elif kd == KIND_TIME:
-            expiry = qi[s, y, j, QI_EXPIRY]
-            mins = _spend(bal, btot, s, j, y, expiry, minutes)
-            partner = qi[s, y, j, QI_PARTNER]
-            rate = q[s, y, j, Q_EXCHANGE_CENTS_PER_HOUR]
+            expiry = qi[sy + j, QI_EXPIRY]
+            mins = _spend(bal, btot, bs + j, y, expiry, minutes)
+            partner = qi[sy + j, QI_PARTNER]
+            rate = q[sy + j, Q_EXCHANGE_CENTS_PER_HOUR]
             if mins < minutes and partner >= 0 and rate > 0.0:
                 short = minutes - mins
-                max_min = qi[s, y, j, QI_EXCHANGE_MAX_MINUTES]
+                max_min = qi[sy + j, QI_EXCHANGE_MAX_MINUTES]
                 if max_min >= 0:
                     short = min(short, max_min)
-                pexp = qi[s, y, partner, QI_EXPIRY]
+                pexp = qi[sy + partner, QI_EXPIRY]
                 need_c = np.int64(np.ceil(short * rate / 60.0))
-                cents = _spend(bal, btot, s, partner, y, pexp, need_c)
+                cents = _spend(bal, btot, bs + partner, y, pexp, need_c)
                 got = np.int64(cents * 60.0 // rate)
                 if cents > 0:
-                    acc_i[k, s, y, partner, W_EXCHANGED_OUT] += cents * w
-                    acc_i[k, s, y, j, W_EXCHANGED_IN] += got * w
-                    _deposit(bal, btot, s, j, y, expiry, got)
-                    mins += _spend(bal, btot, s, j, y, expiry, min(got, short))
+                    acc_i[ka + partner, W_EXCHANGED_OUT] += cents * w
+                    acc_i[ka + j, W_EXCHANGED_IN] += got * w
+                    _deposit(bal, btot, bs + j, y, expiry, got)
+                    mins += _spend(bal, btot, bs + j, y, expiry, min(got, short))
             if mins > 0:
-                reimb = q[s, y, j, Q_REIMB_CENTS_PER_HOUR]
-                hw = _hourly_wage_cents(wg, ft, q[s, y, j, Q_WAGE_CEILING_MONTH])
-                acc_i[k, s, y, j, W_SPENT] += mins * w
-                acc_i[k, s, y, j, W_PUBLIC] += np.int64(mins * reimb // 60.0) * w
+                reimb = q[sy + j, Q_REIMB_CENTS_PER_HOUR]
+                hw = _hourly_wage_cents(wg, ft, q[sy + j, Q_WAGE_CEILING_MONTH])
+                acc_i[ka + j, W_SPENT] += mins * w
+                acc_i[ka + j, W_PUBLIC] += np.int64(mins * reimb // 60.0) * w
                 if hw > reimb:
-                    acc_i[k, s, y, j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0) * w
+                    acc_i[ka + j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0) * w
                 used = True
         elif kd == KIND_VOUCHER:
             covered = min(remaining, maxu)
             pub = np.int64(covered * pub_share)
             if covered > 0:
-                acc_i[k, s, y, j, W_PUBLIC] += pub * w
-                acc_i[k, s, y, j, W_OWN] += (covered - pub) * w
+                acc_i[ka + j, W_PUBLIC] += pub * w
+                acc_i[ka + j, W_OWN] += (covered - pub) * w
                 remaining -= covered
                 used = True
         elif kd == KIND_SUBSIDY:
-            rate = q[s, y, j, Q_BY_SIZE_0 + size]
+            rate = q[sy + j, Q_BY_SIZE_0 + size]
             if employee and rate > 0.0:
                 pub = min(np.int64(remaining * rate), maxu)
                 if pub > 0:
-                    acc_i[k, s, y, j, W_PUBLIC] += pub * w
-                    acc_i[k, s, y, j, W_EMPLOYER] += (remaining - pub) * w
+                    acc_i[ka + j, W_PUBLIC] += pub * w
+                    acc_i[ka + j, W_EMPLOYER] += (remaining - pub) * w
                     remaining = 0
                     used = True
         elif kd == KIND_OBLIGATION:
-            days = q[s, y, j, Q_BY_SIZE_0 + size]
+            days = q[sy + j, Q_BY_SIZE_0 + size]
             if employee and days > 0.0:
-                cap_min = np.int64(days * ft * q[s, y, j, Q_HOURS_PER_DAY] * 60.0)
+                cap_min = np.int64(days * ft * q[sy + j, Q_HOURS_PER_DAY] * 60.0)
                 mins = min(minutes, cap_min)
                 if mins > 0:
                     hw = _hourly_wage_cents(wg, ft, -1.0)
-                    acc_i[k, s, y, j, W_EMPLOYER] += np.int64(mins * hw // 60.0) * w
+                    acc_i[ka + j, W_EMPLOYER] += np.int64(mins * hw // 60.0) * w
                     used = True
         elif kd == KIND_LEAVE:
-            months = min(12, qi[s, y, j, QI_MAX_MONTHS] - guid_count[s, j])
-            guid_count[s, j] += months
-            acc_i[k, s, y, j, W_PUBLIC] += months * qi[s, y, j, QI_ALLOWANCE_MONTH] * w
+            months = min(12, qi[sy + j, QI_MAX_MONTHS] - guid_count[bs + j])
+            guid_count[bs + j] += months
+            acc_i[ka + j, W_PUBLIC] += months * qi[sy + j, QI_ALLOWANCE_MONTH] * w
             used = True
         if used:
-            if not ever[s, j]:
-                ever[s, j] = True
-                acc_i[k, s, y, j, W_FIRST_USERS] += w
-            acc_i[k, s, y, j, W_USERS] += w
-            acc_i[k, s, y, j, W_TRANSACTIONS] += w
+            if not ever[bs + j]:
+                ever[bs + j] = True
+                acc_i[ka + j, W_FIRST_USERS] += w
+            acc_i[ka + j, W_USERS] += w
+            acc_i[ka + j, W_TRANSACTIONS] += w
             if base:
-                acc_i[k, s, y, j, W_DEADWEIGHT] += w
+                acc_i[ka + j, W_DEADWEIGHT] += w
 
 
 # integer fields of an instrument's parameter row, converted once per plan (truncation)
@@ -744,23 +737,26 @@ def policy_kernel(
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
-    ``acc_p[c, k, s, y, v]`` and ``acc_i[c, k, s, y, i, v]`` follow the variable order of
+    The per-(scenario, year, instrument) arrays come flat, row ``(s * Y + y) * I + i``
+    (``active``, ``elig_id``, ``q``, ``qi``, ``ptab``): one add per access instead of the
+    strided arithmetic of four dimensions. ``acc_p[c, (k * S + s) * Y + y, v]`` and
+    ``acc_i[c, ((k * S + s) * Y + y) * I + i, v]`` follow the variable order of
     :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`
     for the group mask ``slot_mask[c, k]``; :func:`expand_tallies` sums them into groups.
     """
     n_chunks = acc_p.shape[0]
-    n_s, n_i = active.shape[0], kind.shape[0]
+    n_s, n_i = bal_n.shape[0], kind.shape[0]
     for c in nb.prange(n_chunks):
         _run_chunk(
-            c, n_chunks, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte,
-            unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx,
+            c, n_chunks, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
+            fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx,
             step_n, bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
-            np.zeros((n_s, n_i, MAX_VINTAGES), dtype=np.int64),
-            np.zeros((n_s, n_i), dtype=np.int64),
-            np.zeros((n_s, n_i), dtype=np.int64),
-            np.zeros((n_s, n_i), dtype=np.int64),
-            np.zeros((n_s, n_i), dtype=np.bool_),
+            np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
+            np.zeros(n_s * n_i, dtype=np.int64),
+            np.zeros(n_s * n_i, dtype=np.int64),
+            np.zeros(n_s * n_i, dtype=np.int64),
+            np.zeros(n_s * n_i, dtype=np.bool_),
             np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
         )  # fmt: skip
 

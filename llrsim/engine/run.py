@@ -93,6 +93,8 @@ def run_plan(
         raise ValueError("sex codes must be 0 (men) or 1 (women)")
     preds = np.ascontiguousarray(group_predicates, dtype=np.int64)
     block = state_block(pop)
+    n_s, n_y, n_i = plan.active.shape
+    n_syi = n_s * n_y * n_i
     args = (
         mask_order(preds, block, pop.unemployment_months),
         np.int64(seed),
@@ -108,27 +110,26 @@ def run_plan(
         tables,
         preds,
         plan.kind,
-        plan.active,
-        plan.elig_id,
+        plan.active.reshape(-1),
+        plan.elig_id.reshape(-1),
         plan.unique_elig,
         plan.step_idx,
         plan.step_n,
         plan.bal_idx,
         plan.bal_n,
-        plan.q,
-        integer_fields(plan.q),
-        takeup_table(plan.q),
+        plan.q.reshape(-1, plan.q.shape[-1]),
+        integer_fields(plan.q).reshape(n_syi, -1),
+        takeup_table(plan.q).reshape(n_syi, -1),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
     )
-    n_s, n_y, n_i = plan.active.shape
     n_u = max(plan.unique_elig.shape[0], 1)
     slots = min(MASK_SLOTS, 1 << preds.shape[0])
     while True:
         # np.zeros maps zero pages lazily: only the slots a chunk uses cost memory
         acc = (
-            np.zeros((n_c, slots, n_s, n_y, len(P_VARS)), dtype=np.int64),
-            np.zeros((n_c, slots, n_s, n_y, n_i, len(I_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots * n_s * n_y, len(P_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots * n_syi, len(I_VARS)), dtype=np.int64),
             np.zeros((n_c, slots, n_y), dtype=np.int64),
             np.zeros((n_c, slots, n_y, n_u), dtype=np.int64),
             np.full((n_c, 2 * slots), -1, dtype=np.int64),
@@ -142,7 +143,9 @@ def run_plan(
         slots *= 4  # a chunk met more distinct group masks than the table holds
     acc_p, acc_i, pers, elig_t, _, _, slot_mask, n_used = acc
     tp, ti = expand_tallies(
-        acc_p, acc_i, pers, elig_t, slot_mask, n_used, np.int64(preds.shape[0]),
+        acc_p.reshape(n_c, slots, n_s, n_y, -1),
+        acc_i.reshape(n_c, slots, n_s, n_y, n_i, -1),
+        pers, elig_t, slot_mask, n_used, np.int64(preds.shape[0]),
         plan.elig_id, plan.act_idx, plan.act_n,
     )  # fmt: skip
     return tallies_dataset(
