@@ -128,7 +128,9 @@ __all__ = [
     "N_PV",
     "N_Q",
     "expand_tallies",
+    "group_masks",
     "integer_fields",
+    "mask_order",
     "new_right_awareness_max",
     "policy_kernel",
     "takeup_table",
@@ -762,18 +764,30 @@ def policy_kernel(
 
 
 @nb.njit(cache=True)
-def mask_order(group_preds, state_i8, unemp) -> np.ndarray:
-    """Record order by initial group mask (stable), for the cache locality of the tallies."""
+def group_masks(group_preds, state_i8, unemp) -> np.ndarray:
+    """Group mask (int64, bit g for group g) of every record in its initial state."""
     n = state_i8.shape[0]
     masks = np.empty(n, dtype=np.int64)
     for i in range(n):
-        st = state_i8[i]
         masks[i] = _group_mask(
-            group_preds, np.int64(st[0]), np.int64(st[1]), np.int64(st[2]), np.int64(st[3]),
-            np.int64(st[5]), np.int64(st[4]), np.int64(st[7]), np.int64(st[6]),
+            group_preds, np.int64(state_i8[i, 0]), np.int64(state_i8[i, 1]),
+            np.int64(state_i8[i, 2]), np.int64(state_i8[i, 3]), np.int64(state_i8[i, 5]),
+            np.int64(state_i8[i, 4]), np.int64(state_i8[i, 7]), np.int64(state_i8[i, 6]),
             np.int64(unemp[i]),
         )  # fmt: skip
-    return np.argsort(masks, kind="mergesort")
+    return masks
+
+
+def mask_order(group_preds: np.ndarray, state_i8: np.ndarray, unemp: np.ndarray) -> np.ndarray:
+    """Record order by initial group mask (stable), for the cache locality of the tallies.
+
+    With at most 16 groups the masks fit in 16 bits and numpy's stable sort is a radix sort
+    (linear time); the order is the same either way.
+    """
+    masks = group_masks(group_preds, state_i8, unemp)
+    if group_preds.shape[0] <= 16:
+        return np.argsort(masks.astype(np.uint16), kind="stable")
+    return np.argsort(masks, kind="stable")
 
 
 @nb.njit(cache=True)
