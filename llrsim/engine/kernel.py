@@ -252,7 +252,7 @@ def _empty(bal, btot, r) -> None:
     btot[r] = 0
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, error_model="numpy")
 def _run_chunk(
     c0, stride, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
@@ -271,6 +271,8 @@ def _run_chunk(
 
     Compiled without numba's reference counting (``_nrt=False``): the caller allocates every
     array, nothing here makes a view, so the threads never touch shared reference counts.
+    ``error_model="numpy"`` drops the zero checks of Python's division semantics: every
+    division here is by a constant or guarded by a test that its divisor is positive.
     On a full mask table, ``n_used[1]`` is set to 1 and the chunk stops (the caller retries
     with a larger table).
     """
