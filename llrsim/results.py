@@ -68,11 +68,15 @@ def _checked(
     if order:
         cols = [c for c in order if c in frame.columns]
         if cols:
-            rank = {c: {v: k for k, v in enumerate(order[c])} for c in cols}
-            frame = frame.sort_values(
-                cols, key=lambda s: s.map(rank[s.name]).fillna(len(rank[s.name])), kind="stable"
-            )
+            frame = frame.iloc[np.lexsort([_ranks(frame[c], order[c]) for c in reversed(cols)])]
     return frame.reset_index(drop=True)
+
+
+def _ranks(values: pd.Series, order: list) -> np.ndarray:
+    """Position of each value in ``order`` (values not in it rank last), vectorised."""
+    rank = {v: k for k, v in enumerate(order)}
+    at = pd.Index(list(rank)).get_indexer(values)
+    return np.where(at >= 0, np.asarray(list(rank.values()), dtype=np.int64)[at], len(rank))
 
 
 class Results:
