@@ -110,6 +110,9 @@ def make_tallies() -> xr.Dataset:
                     arr = np.array(vals[v], dtype="int64")
                     assert np.all(arr * num % den == 0)
                     inst[v][s, :, g, k] = arr * num // den
+    # every user of the first year uses the instrument for the first time, nobody later
+    inst["first_users"] = np.zeros(shape4, dtype="int64")
+    inst["first_users"][:, 0] = inst["users"][:, 0]
     shape3 = (len(SCENARIOS), len(YEARS), len(GROUPS))
     persons = np.zeros(shape3, dtype="int64")
     base = np.zeros(shape3, dtype="int64")

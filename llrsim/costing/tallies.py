@@ -42,6 +42,7 @@ INSTRUMENT_VARS: tuple[str, ...] = (
     "users",
     "deadweight_users",
     "transactions",
+    "first_users",
     *LEDGER_VARS,
     *MONEY_VARS,
 )
