@@ -18,13 +18,13 @@ value no source gives must say so in ``source`` (``"assumption: ..."``) and carr
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llrsim.errors import ParameterError
 from llrsim.tables import data_dir
+from llrsim.tomlfile import read_toml
 
 DISTRIBUTIONS = ("fixed", "uniform", "triangular", "normal", "lognormal", "beta")
 _FIELDS = {"value", "unit", "low", "high", "distribution", "source", "calibrated", "note"}
@@ -169,13 +169,7 @@ def read_parameters(path: str | Path) -> ParameterSet:
 
 
 def _read_parameters(path: Path) -> ParameterSet:
-    try:
-        with path.open("rb") as fh:
-            tree = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ParameterError(f"{path}: parameter file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: invalid TOML: {exc}") from exc
+    tree = read_toml(path, ParameterError, "parameter file")
     params = {name: _parse(name, spec, str(path)) for name, spec in _flatten(tree)}
     return ParameterSet(params, origin=str(path))
 

@@ -32,7 +32,6 @@ must equal 1 within ``tolerance`` (default 1e-6). ``range`` takes ``column``, ``
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -43,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from llrsim.errors import DataError
+from llrsim.tomlfile import read_toml
 
 _ALLOWED_DTYPES = {"int64", "int32", "int16", "int8", "float64", "float32", "str", "bool"}
 _REQUIRED_META = ("title", "unit", "year", "source", "columns")
@@ -89,11 +89,7 @@ def _fail(path: Path, msg: str) -> None:
 def _read_meta(meta_path: Path) -> dict[str, Any]:
     if not meta_path.is_file():
         _fail(meta_path, "metadata file missing (every table needs a .toml beside its .csv)")
-    try:
-        with meta_path.open("rb") as fh:
-            meta = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{meta_path}: invalid TOML: {exc}") from exc
+    meta = read_toml(meta_path, DataError, "metadata file")
     for key in _REQUIRED_META:
         if key not in meta:
             _fail(meta_path, f"required field '{key}' missing")

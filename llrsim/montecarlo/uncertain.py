@@ -51,7 +51,6 @@ include scenario-level values.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +61,7 @@ from scipy import stats
 
 from llrsim.errors import LlrsimError
 from llrsim.parameters import DISTRIBUTIONS, Parameter
+from llrsim.tomlfile import read_toml
 
 #: distributions a spec may name (``fixed`` is not uncertain)
 SHIPPED = tuple(d for d in DISTRIBUTIONS if d != "fixed")
@@ -226,13 +226,7 @@ def read_uncertain(path: str | Path) -> dict[str, dict[str, Any]]:
     ``value``, ``low``, ``high``; an empty table takes the parameter file's distribution.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            tree = tomllib.load(fh)
-    except FileNotFoundError:
-        raise UncertainError(f"{path}: uncertain-parameter file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UncertainError(f"{path}: invalid TOML: {exc}") from exc
+    tree = read_toml(path, UncertainError, "uncertain-parameter file")
     out: dict[str, dict[str, Any]] = {}
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:

@@ -13,7 +13,6 @@ API: :func:`names`, :func:`get`, :func:`description`, :func:`group_index`, :func
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 
 from llrsim.errors import DataError
 from llrsim.tables import data_dir
+from llrsim.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from llrsim.population.population import Population
@@ -54,13 +54,7 @@ def default_path() -> Path:
 def read_registry(path: str | Path) -> dict[str, Group]:
     """Read and check a registry file; raises :class:`~llrsim.errors.DataError` naming it."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise DataError(f"{path}: target-group registry not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: invalid TOML: {exc}") from exc
+    raw = read_toml(path, DataError, "target-group registry")
     if not raw:
         raise DataError(f"{path}: no groups defined")
     if next(iter(raw)) != "all":

@@ -77,6 +77,7 @@ from llrsim.scenarios.instruments import (
     Voucher,
 )
 from llrsim.scenarios.values import VALUE_TAGS, Ranged, RangedAmount, RangedShare, central
+from llrsim.tomlfile import read_toml
 
 FILES_DIR = Path(__file__).parent / "files"  #: shipped scenario files (package data)
 _MAX_ERRORS = 6
@@ -368,11 +369,7 @@ def read(path: str | Path) -> Scenario:
 
 @cache
 def _read_cached(path: str, mtime_ns: int) -> Scenario:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, ScenarioError, "scenario file")
     scenario = parse(data, origin=path)
     scenario.instruments_in_force()  # checks references to base and instruments
     return scenario
