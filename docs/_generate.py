@@ -646,6 +646,12 @@ def _definition_lists(text: str) -> str:
 
 
 def _signature(obj: Any) -> str:
+    from pydantic import BaseModel
+
+    if isinstance(obj, type) and issubclass(obj, BaseModel):
+        # keyword fields only: pydantic's rendering of field metadata is unreadable and
+        # changes between pydantic versions; types and bounds are in scenarios.md
+        return "(*, " + ", ".join(obj.model_fields) + ")"
     try:
         sig = str(inspect.signature(obj))
     except (TypeError, ValueError):
