@@ -4,15 +4,21 @@ For each person (chunks of persons run in parallel) and each simulated year:
 
 1. demography once (:func:`llrsim.population.dynamics.demography_step`): ageing, death,
    retirement, labour-status transition, job change — shared by all scenarios;
-2. the person's target groups, baseline participation probability ``p0`` and training
-   episode (kind, minutes, course fee), all from keyed draws, so the same in every scenario;
-3. per scenario: eligibility, accrual (with cap), participation ``u < p1`` with ``p1 ≥ p0``
-   from the value of new rights, take-up and spending of each instrument in order,
-   career-guidance vouchers, FIFO expiry at year end, and the exact integer tallies.
+2. the person's target groups (their bit mask), the distinct eligibility rules, baseline
+   participation probability ``p0`` and, when it can matter, the training episode (kind,
+   minutes, course fee), all from keyed draws, so the same in every scenario; persons and
+   eligible persons are tallied here, once;
+3. per scenario: accrual (with cap), participation ``u < p1`` with ``p1 ≥ p0`` from the
+   value of new rights, take-up and spending of each instrument in order, career-guidance
+   vouchers, FIFO expiry at year end, and the exact integer tallies.
 
-Every tally is an integer (cents, minutes, persons) multiplied by the integer weight, and
-each chunk writes its own slice, so the sum over chunks — and so every result — is the same
-whatever the number of threads or the chunking. Nothing in here knows a policy: the plan's
+Every tally is an integer (cents, minutes, persons) multiplied by the integer weight, added
+once into the chunk's slot for the person-year's group mask; :func:`expand_tallies` adds the
+slots to the groups afterwards. Integer sums do not depend on order, so every result is the
+same whatever the number of threads or the chunking. How the loops are laid out for speed
+(flat parameter rows, per-step instrument lists, mask order) is in ``docs/architecture.md``,
+"How the kernel fills them"; the measured effect of each choice in
+``benchmarks/PROFILE.md``. Nothing in here knows a policy: the plan's
 arrays (:mod:`llrsim.engine.plan`) say which mechanism each instrument uses and with which
 parameters (:mod:`llrsim.engine.mechanisms`).
 """
