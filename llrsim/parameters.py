@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from llrsim.errors import ParameterError
@@ -144,28 +145,24 @@ class ParameterSet(Mapping[str, Parameter]):
         return pd.DataFrame([p.__dict__ for p in self._params.values()])
 
 
-#: parsed files by (path, modification time, size): a ParameterSet is read-only, so every
-#: caller may share one (Monte Carlo reads the same three files for every draw)
-_READ_CACHE: dict[tuple[str, int, int], ParameterSet] = {}
-
-
 def read_parameters(path: str | Path) -> ParameterSet:
     """Read a parameter TOML file from any path; errors name the file and the parameter.
 
     A file read before and unchanged since (same modification time and size) is not parsed
-    again.
+    again: a ParameterSet is read-only, so callers share it (Monte Carlo reads the same three
+    files for every draw).
     """
     path = Path(path)
     try:
         st = path.stat()
     except FileNotFoundError:
         raise ParameterError(f"{path}: parameter file not found") from None
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    cached = _READ_CACHE.get(key)
-    if cached is not None:
-        return cached
-    _READ_CACHE[key] = out = _read_parameters(path)
-    return out
+    return _read_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, mtime_ns: int, size: int) -> ParameterSet:
+    return _read_parameters(Path(path))
 
 
 def _read_parameters(path: Path) -> ParameterSet:

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -406,8 +405,7 @@ def instrument_catalogue() -> dict[str, str]:
     """Every instrument id defined in a shipped scenario file -> kind (for references)."""
     out: dict[str, str] = {}
     for name in names():
-        with open(FILES_DIR / f"{name}.toml", "rb") as fh:
-            data = tomllib.load(fh)
+        data = read_toml(FILES_DIR / f"{name}.toml", ScenarioError, "scenario file")
         for inst in data.get("instruments", []):
             out.setdefault(str(inst.get("id")), str(inst.get("kind")))
     return out
