@@ -202,3 +202,17 @@ def test_statement_shows_one_persons_rights(pop):
         res.statement(-5, 2027)
     with pytest.raises(ValueError, match="not simulated"):
         res.statement(int(pop.person_id[0]), 2040)
+
+
+def test_a_full_mask_table_is_retried_with_a_larger_one(monkeypatch):
+    """A chunk that meets more distinct group masks than its table holds makes run_plan
+    repeat the run with a larger table; the tallies equal those of a run that never
+    overflowed (13 groups give far more than 2 distinct masks on 3,000 records)."""
+    import llrsim.engine.run as run_module
+
+    pop = llrsim.synthesize(2024, 3_000, seed=4)
+    ref = llrsim.simulate(pop, ["S0", "S4"], years=YEARS, seed=2)
+    monkeypatch.setattr(run_module, "MASK_SLOTS", 2)
+    small = llrsim.simulate(pop, ["S0", "S4"], years=YEARS, seed=2)
+    for v in ref.tallies.data_vars:
+        np.testing.assert_array_equal(ref.tallies[v].values, small.tallies[v].values, err_msg=v)

@@ -39,9 +39,10 @@ def response_probability(coef, p0, awareness, money_cents, cost_cents, time_minu
 def response_from_logit(
     coef, p0, logit_p0, awareness, money_cents, cost_cents, time_minutes, minutes
 ):
-    """:func:`response_probability` for 0 < p0 < 1 with ``logit_p0 = logit(p0)`` given.
+    """:func:`response_probability` with ``logit_p0 = logit(p0)`` given (p0 < 1).
 
-    The kernel computes the logit once per person-year and reuses it in every scenario.
+    The kernel computes the logit once per person-year and reuses it in every scenario. For
+    p0 = 0 the logit is -inf and the result 0, as :func:`response_probability` gives.
     """
     boost = 0.0
     if money_cents > 0 and cost_cents > 0:
@@ -77,6 +78,6 @@ def response_upper_bound(p0, growth):
     """
     if p0 <= 0.0:
         return 0.0
-    if p0 >= 1.0 or growth > 1e300:  # an overflowing boost: anyone may train
+    if p0 >= 1.0 or not growth <= 1e300:  # an overflowing (or NaN) boost: anyone may train
         return 1.0
     return p0 * growth / (1.0 - p0 + p0 * growth)

@@ -260,9 +260,9 @@ def _empty(bal, btot, r) -> None:
 
 @nb.njit(cache=True, _nrt=False, error_model="numpy")
 def _run_chunk(
-    c0, stride, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
+    fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
+    bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
@@ -309,7 +309,7 @@ def _run_chunk(
         guid_start.fill(-(1 << 20))
         guid_count.fill(0)
         ever.fill(False)
-        gmask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
+        gmask = init_mask[i]  # group_masks of the record's initial state (computed once)
         k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
         if k < 0:
             n_used[1] = 1
@@ -381,7 +381,8 @@ def _run_chunk(
                     uniform_from_key(pykey, TRAINING_HOURS, 1),
                 )
                 cost = episode_cost_cents(coef, minutes)
-            # p1 is needed only for p0 <= u < p_hi; then 0 < p0 < 1 and logit(p0) is finite
+            # p1 is needed only for p0 <= u < p_hi (response_from_logit returns p0 when there is
+            # no boost, and 0 for p0 = 0 where logit(p0) = -inf)
             need_p1 = not base and u < p_hi
             lp0 = np.nan
             for s in range(n_s):
@@ -535,8 +536,9 @@ def _spend_episode(
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
 
-    Inlined into the chunk loop at numba level: as a call, its 27 arguments (arrays passed
-    as several words each) cost about 10 ns per person-scenario-year.
+    Inlined into the chunk loop at numba level: as a call, its 30 arguments (arrays passed
+    as several words each) cost about 10 ns per person-scenario-year. CPython passes a call
+    with more than 30 arguments as one tuple, which numba's inliner refuses: keep it at 30.
 
     The course costs ``cost`` cents and takes ``minutes``; each instrument taken up covers
     what it can of what is still ``remaining``.
@@ -681,31 +683,35 @@ QI_EXCHANGE_MAX_MINUTES = 13
 N_QI = 14
 
 
-@nb.njit(cache=True)
-def integer_fields(q) -> np.ndarray:
-    """``qi[s, y, i, QI_*]``: the integer fields of ``q`` as int64 (counts, cents, keys)."""
-    n_s, n_y, n_i = q.shape[0], q.shape[1], q.shape[2]
-    qi = np.empty((n_s, n_y, n_i, N_QI), dtype=np.int64)
-    for s in range(n_s):
-        for y in range(n_y):
-            for j in range(n_i):
-                r = q[s, y, j]
-                qi[s, y, j, QI_EXPIRY] = np.int64(r[Q_EXPIRY_YEARS])
-                qi[s, y, j, QI_CAP] = np.int64(r[Q_CAP])
-                qi[s, y, j, QI_KEY] = np.int64(r[Q_KEY])
-                maxu = np.int64(r[Q_MAX_PER_USE])
-                qi[s, y, j, QI_MAX_PER_USE] = _BIG if maxu < 0 else maxu
-                qi[s, y, j, QI_TYPES] = np.int64(r[Q_TYPES_MASK])
-                qi[s, y, j, QI_PARTNER] = np.int64(r[Q_EXCHANGE_PARTNER])
-                qi[s, y, j, QI_CONVERT_FROM] = np.int64(r[Q_CONVERT_FROM])
-                qi[s, y, j, QI_MAX_MONTHS] = np.int64(r[Q_MAX_MONTHS])
-                qi[s, y, j, QI_PERIOD] = np.int64(r[Q_PERIOD_YEARS])
-                qi[s, y, j, QI_N_PER_PERIOD] = np.int64(r[Q_N_PER_PERIOD])
-                qi[s, y, j, QI_PRICE] = np.int64(r[Q_PRICE])
-                qi[s, y, j, QI_OWN_CONTRIB] = np.int64(r[Q_OWN_CONTRIB])
-                qi[s, y, j, QI_ALLOWANCE_MONTH] = np.int64(r[Q_ALLOWANCE_MONTH])
-                qi[s, y, j, QI_EXCHANGE_MAX_MINUTES] = np.int64(r[Q_EXCHANGE_MAX_MINUTES])
-    return qi
+#: the q field behind each QI_* field, in QI_* order
+_QI_SOURCE = (
+    Q_EXPIRY_YEARS,
+    Q_CAP,
+    Q_KEY,
+    Q_MAX_PER_USE,
+    Q_TYPES_MASK,
+    Q_EXCHANGE_PARTNER,
+    Q_CONVERT_FROM,
+    Q_MAX_MONTHS,
+    Q_PERIOD_YEARS,
+    Q_N_PER_PERIOD,
+    Q_PRICE,
+    Q_OWN_CONTRIB,
+    Q_ALLOWANCE_MONTH,
+    Q_EXCHANGE_MAX_MINUTES,
+)
+
+
+def integer_fields(q: np.ndarray) -> np.ndarray:
+    """``qi[s, y, i, QI_*]``: the integer fields of ``q`` as int64 (counts, cents, keys).
+
+    Truncated toward zero, as the kernel's ``np.int64(x)`` did field by field; "no maximum
+    per use" (a negative value) becomes a very large number.
+    """
+    qi = q[..., list(_QI_SOURCE)].astype(np.int64)
+    maxu = qi[..., QI_MAX_PER_USE]
+    maxu[maxu < 0] = _BIG
+    return np.ascontiguousarray(qi)
 
 
 @nb.njit(cache=True)
@@ -740,7 +746,7 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
-    order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
+    order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
     bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used,
@@ -758,9 +764,9 @@ def policy_kernel(
     n_s, n_i = bal_n.shape[0], kind.shape[0]
     for c in nb.prange(n_chunks):
         _run_chunk(
-            c, n_chunks, order, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
-            fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx,
-            step_n, bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p[c], acc_i[c],
+            c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
+            wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
+            step_idx, step_n, bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
@@ -786,16 +792,19 @@ def group_masks(group_preds, state_i8, unemp) -> np.ndarray:
     return masks
 
 
-def mask_order(group_preds: np.ndarray, state_i8: np.ndarray, unemp: np.ndarray) -> np.ndarray:
-    """Record order by initial group mask (stable), for the cache locality of the tallies.
+def mask_order(
+    group_preds: np.ndarray, state_i8: np.ndarray, unemp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Record order by initial group mask (stable), for the cache locality of the tallies,
+    and the masks themselves (the kernel starts every record from its mask).
 
     With at most 16 groups the masks fit in 16 bits and numpy's stable sort is a radix sort
     (linear time); the order is the same either way.
     """
     masks = group_masks(group_preds, state_i8, unemp)
     if group_preds.shape[0] <= 16:
-        return np.argsort(masks.astype(np.uint16), kind="stable")
-    return np.argsort(masks, kind="stable")
+        return np.argsort(masks.astype(np.uint16), kind="stable"), masks
+    return np.argsort(masks, kind="stable"), masks
 
 
 @nb.njit(cache=True)

@@ -25,6 +25,7 @@ from llrsim.engine.plan import KernelPlan
 from llrsim.engine.tallies import tallies_dataset
 from llrsim.population.dynamics import DemographyTables
 from llrsim.population.population import Population
+from llrsim.population.project import check_codes
 
 #: Number of person chunks the kernel splits the population into: ``None`` means one per
 #: numba thread. Chunks are the unit of parallel work (records are interleaved over them, so
@@ -88,15 +89,17 @@ def run_plan(
         raise ValueError(f"n_chunks must be >= 1, got {n_chunks}")
     n_c = numba.get_num_threads() if n_chunks is None else n_chunks
     n_c = int(min(n_c, max(pop.n, 1)))
-    sex = pop.sex
-    if sex.size and (sex.min() < 0 or sex.max() > 1):
-        raise ValueError("sex codes must be 0 (men) or 1 (women)")
+    check_codes(pop)  # the kernel indexes tables by these codes and does no bounds checks
+    if not np.all(np.isfinite(coef)):
+        raise ValueError("behaviour coefficients: NaN or infinite values")
     preds = np.ascontiguousarray(group_predicates, dtype=np.int64)
     block = state_block(pop)
     n_s, n_y, n_i = plan.active.shape
     n_syi = n_s * n_y * n_i
+    order, init_mask = mask_order(preds, block, pop.unemployment_months)
     args = (
-        mask_order(preds, block, pop.unemployment_months),
+        order,
+        init_mask,
         np.int64(seed),
         np.int64(plan.years[0]),
         np.int64(len(plan.years)),
@@ -140,7 +143,9 @@ def run_plan(
         policy_kernel(*args, *acc)
         if not acc[-1][:, 1].any():
             break
-        slots *= 4  # a chunk met more distinct group masks than the table holds
+        # a chunk met more distinct group masks than the table holds; there are at most
+        # 2**groups of them, so the retries end
+        slots = min(slots * 4, 1 << preds.shape[0])
     acc_p, acc_i, pers, elig_t, _, _, slot_mask, n_used = acc
     tp, ti = expand_tallies(
         acc_p.reshape(n_c, slots, n_s, n_y, -1),

@@ -132,7 +132,8 @@ def simulate(
         Overrides of behaviour, demography or costing parameters by name (see
         ``data/parameters/*.toml``), e.g. ``{"response.beta_money": 0.5}``.
     n_chunks:
-        Number of person chunks for parallel work (speed only; results do not change).
+        Number of person chunks for parallel work; ``None`` (default) is one per numba
+        thread. Speed only: results do not change.
     """
     from llrsim.costing.assumptions import CostingAssumptions
     from llrsim.results import Results

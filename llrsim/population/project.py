@@ -420,7 +420,7 @@ def _align_employment(
     }
 
 
-def _check_codes(pop: Population) -> None:
+def check_codes(pop: Population) -> None:
     """Refuse records the kernel cannot index (it does no bounds checks)."""
     checks = (
         ("age", pop.age, MIN_AGE, MAX_AGE),
@@ -472,7 +472,7 @@ def project(
         raise ValueError("years must be a non-empty contiguous range")
     if years[0] != pop.year + 1:
         raise ValueError(f"years must start at pop.year + 1 = {pop.year + 1}, got {years[0]}")
-    _check_codes(pop)
+    check_codes(pop)
     p = params if params is not None else load_parameters("demography")
     if entry_year is not None:
         if with_new_entrants:
