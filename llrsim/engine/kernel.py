@@ -135,6 +135,7 @@ __all__ = [
     "N_Q",
     "expand_tallies",
     "group_masks",
+    "hot_fields",
     "integer_fields",
     "mask_order",
     "new_right_awareness_max",
@@ -262,8 +263,8 @@ def _empty(bal, btot, r) -> None:
 def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
-    bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
-    slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
+    bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys,
+    hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
@@ -421,8 +422,8 @@ def _run_chunk(
                     if b > 0:
                         if n_conv == 0:
                             acc_i[ka + j, W_OPENING] += b * w
-                        if (moved and q[sy + j, Q_TRANSFERABLE] == 0.0) or (
-                            not active[sy + j] and q[sy + j, Q_FORFEIT_INACTIVE] > 0.0
+                        if (moved and qh[sy + j, H_TRANSFERABLE] == 0.0) or (
+                            not active[sy + j] and qh[sy + j, H_FORFEIT_INACTIVE] > 0.0
                         ):
                             _empty(bal, btot, bs + j)
                             acc_i[ka + j, W_FORFEITED] += b * w
@@ -430,8 +431,8 @@ def _run_chunk(
                     e_id = elig_id[sy + j]  # -1 when not in force
                     if e_id < 0 or not eu[e_id]:
                         continue
-                    acc = q[sy + j, Q_ACCRUAL]
-                    if q[sy + j, Q_PRO_RATA_FTE] > 0.0:
+                    acc = qh[sy + j, H_ACCRUAL]
+                    if qh[sy + j, H_PRO_RATA_FTE] > 0.0:
                         acc *= ft
                     a = np.int64(round(acc))
                     cap = qi[sy + j, QI_CAP]
@@ -443,15 +444,15 @@ def _run_chunk(
                         b += a
                     if (
                         need_p1
-                        and q[sy + j, Q_NEW_RIGHT] > 0.0
+                        and qh[sy + j, H_NEW_RIGHT] > 0.0
                         and (qi[sy + j, QI_TYPES] & ekind) != 0
                     ):
                         if kind[j] == KIND_MONEY:
                             money_new += b
                         elif employee:
                             time_new += b
-                        if q[sy + j, Q_AWARENESS] > aware_new:
-                            aware_new = q[sy + j, Q_AWARENESS]
+                        if qh[sy + j, H_AWARENESS] > aware_new:
+                            aware_new = qh[sy + j, H_AWARENESS]
                 # 2. participation with common random numbers
                 trained = base
                 if need_p1 and (money_new > 0 or time_new > 0):
@@ -469,9 +470,9 @@ def _run_chunk(
                     else:
                         acc_p[kp, V_ADDITIONAL] += w
                     _spend_episode(
-                        s, y, sy, bs, ka, w, year, pykey, tix, ekind, minutes, cost, base, employee,
-                        size, wg, ft, kind, step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot,
-                        guid_count, ever, acc_i,
+                        s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, employee,
+                        size, wg, ft, kind, step_idx, step_n, elig_id, eu, q, qi, qh, ptab, bal,
+                        btot, guid_count, ever, acc_i,
                     )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
@@ -531,8 +532,8 @@ def _run_chunk(
 
 @nb.njit(cache=True, inline="always")
 def _spend_episode(
-    s, y, sy, bs, ka, w, year, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
-    step_idx, step_n, elig_id, eu, q, qi, ptab, bal, btot, guid_count, ever, acc_i,
+    s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
+    step_idx, step_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
 
@@ -560,9 +561,9 @@ def _spend_episode(
         if uniform_from_key(pykey, TAKEUP_BASE, qi[sy + j, QI_KEY]) >= ptab[sy + j, tix]:
             continue
         used = False
-        own_share = q[sy + j, Q_OWN_SHARE]
+        own_share = qh[sy + j, H_OWN_SHARE]
         if (ekind & T_BASIC_SKILLS) != 0:
-            own_share = q[sy + j, Q_OWN_SHARE_BASIC]
+            own_share = qh[sy + j, H_OWN_SHARE_BASIC]
         pub_share = 1.0 - own_share
         maxu = qi[sy + j, QI_MAX_PER_USE]
         if kd == KIND_MONEY:
@@ -683,6 +684,33 @@ QI_EXCHANGE_MAX_MINUTES = 13
 N_QI = 14
 
 
+# the float fields read for every account and trained person-year, packed in one 64-byte
+# row per (scenario, year, instrument): the full parameter row ``q`` spans six cache lines
+H_ACCRUAL = 0
+H_PRO_RATA_FTE = 1
+H_TRANSFERABLE = 2
+H_FORFEIT_INACTIVE = 3
+H_NEW_RIGHT = 4
+H_AWARENESS = 5
+H_OWN_SHARE = 6
+H_OWN_SHARE_BASIC = 7
+_H_SOURCE = (
+    Q_ACCRUAL,
+    Q_PRO_RATA_FTE,
+    Q_TRANSFERABLE,
+    Q_FORFEIT_INACTIVE,
+    Q_NEW_RIGHT,
+    Q_AWARENESS,
+    Q_OWN_SHARE,
+    Q_OWN_SHARE_BASIC,
+)
+
+
+def hot_fields(q: np.ndarray) -> np.ndarray:
+    """``qh[s, y, i, H_*]``: copies of the float fields the kernel reads most often."""
+    return np.ascontiguousarray(q[..., list(_H_SOURCE)])
+
+
 #: the q field behind each QI_* field, in QI_* order
 _QI_SOURCE = (
     Q_EXPIRY_YEARS,
@@ -748,7 +776,7 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
     slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
@@ -766,7 +794,8 @@ def policy_kernel(
         _run_chunk(
             c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
-            step_idx, step_n, bal_idx, bal_n, q, qi, ptab, coef, odds_growth, acc_p[c], acc_i[c],
+            step_idx, step_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p[c],
+            acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),

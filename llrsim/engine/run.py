@@ -14,6 +14,7 @@ import xarray as xr
 from llrsim.behaviour.response import odds_growth_max
 from llrsim.engine.kernel import (
     expand_tallies,
+    hot_fields,
     integer_fields,
     mask_order,
     new_right_awareness_max,
@@ -122,6 +123,7 @@ def run_plan(
         plan.bal_n,
         plan.q.reshape(-1, plan.q.shape[-1]),
         integer_fields(plan.q).reshape(n_syi, -1),
+        hot_fields(plan.q).reshape(n_syi, -1),
         takeup_table(plan.q).reshape(n_syi, -1),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
