@@ -39,6 +39,20 @@ DEFAULT_CHUNKS: int | None = None
 MASK_SLOTS = 512
 
 
+def cache_line_rows(table: np.ndarray, width: int) -> np.ndarray:
+    """``table`` (rows × at most ``width`` 8-byte fields) copied so that every row starts on
+    a 64-byte cache line: rows of 8 or 16 fields then span exactly one or two lines.
+    Columns beyond the table's are zero and never read."""
+    rows, cols = table.shape
+    if cols > width or table.itemsize != 8:
+        raise ValueError(f"cache_line_rows: {cols} fields of {table.itemsize} bytes > {width}")
+    buf = np.zeros(rows * width + 8, dtype=table.dtype)
+    start = (-buf.ctypes.data % 64) // 8
+    out = buf[start : start + rows * width].reshape(rows, width)
+    out[:, :cols] = table
+    return out
+
+
 def state_block(pop: Population) -> np.ndarray:
     """The person's small integer attributes as one ``int8`` array of shape (n, 8).
 
@@ -122,9 +136,9 @@ def run_plan(
         plan.bal_idx,
         plan.bal_n,
         plan.q.reshape(-1, plan.q.shape[-1]),
-        integer_fields(plan.q).reshape(n_syi, -1),
-        hot_fields(plan.q).reshape(n_syi, -1),
-        takeup_table(plan.q).reshape(n_syi, -1),
+        cache_line_rows(integer_fields(plan.q).reshape(n_syi, -1), 16),
+        cache_line_rows(hot_fields(plan.q).reshape(n_syi, -1), 8),
+        cache_line_rows(takeup_table(plan.q).reshape(n_syi, -1), 8),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
     )
