@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kernel_helpers import forced_training_coef, frozen_demography, population
 from kernel_helpers import single_instrument_plan as plan_of
 
 from llrsim.engine import mechanisms as m
+from llrsim.engine.kernel import predicate_classes
 from llrsim.engine.run import run_plan
-from llrsim.predicates import Predicate
+from llrsim.predicates import Predicate, matches
 
 YEARS = list(range(2025, 2031))
 ALL = np.stack([Predicate(age_min=0, age_max=120).compile()])
@@ -188,3 +191,39 @@ def test_a_phase_switch_conversion_does_not_end_other_rights():
 def test_plan_refuses_a_conversion_into_an_instrument_without_a_ledger():
     with pytest.raises(ValueError, match="convert_from must link two money or time accounts"):
         plan_of(m.KIND_VOUCHER, YEARS, "cent", convert_from=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 70), st.integers(0, 40), st.integers(0, 30), st.integers(0, 40)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.tuples(st.integers(0, 100), st.integers(0, 100)),
+    st.tuples(st.integers(0, 60), st.integers(0, 60)),
+    st.tuples(st.integers(0, 80), st.integers(0, 80)),
+)
+def test_predicates_answer_the_same_within_a_threshold_class(rules, ages, exps, unemps):
+    """The kernel re-evaluates predicates only when a class of predicate_classes changes:
+    two persons in the same classes (same categorical attributes) must get the same answers."""
+    preds = np.stack(
+        [
+            Predicate(
+                age_min=lo, age_max=lo + span, min_experience_years=e, min_unemployment_months=u
+            ).compile()
+            for lo, span, e, u in rules
+        ]
+    )
+    age_class, exp_class, unemp_bounds = predicate_classes(preds)
+    same = (
+        age_class[ages[0]] == age_class[ages[1]]
+        and exp_class[exps[0]] == exp_class[exps[1]]
+        and np.searchsorted(unemp_bounds, unemps[0], "right")
+        == np.searchsorted(unemp_bounds, unemps[1], "right")
+    )
+    if not same:
+        return
+    for r in range(preds.shape[0]):
+        a, b = (matches(preds[r], ages[k], 0, 1, 0, 3, 1, 0, exps[k], unemps[k], 0) for k in (0, 1))
+        assert a == b

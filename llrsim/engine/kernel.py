@@ -117,7 +117,7 @@ from llrsim.population.dynamics import (
     demography_step,
     in_model,
 )
-from llrsim.predicates import matches_row
+from llrsim.predicates import P_AGE_MAX, P_AGE_MIN, P_LEN, P_MIN_EXP, P_MIN_UNEMP, matches_row
 
 N_PV = len(P_VARS)
 N_IV = len(I_VARS)
@@ -140,6 +140,7 @@ __all__ = [
     "mask_order",
     "new_right_awareness_max",
     "policy_kernel",
+    "predicate_classes",
     "takeup_table",
 ]
 
@@ -211,6 +212,17 @@ def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, un
 
 
 @nb.njit(cache=True)
+def _n_at_most(bounds, x) -> np.int64:
+    """Number of the sorted ``bounds`` that are at most ``x``."""
+    n = np.int64(0)
+    for b in bounds:
+        if b > x:
+            break
+        n += 1
+    return n
+
+
+@nb.njit(cache=True)
 def _slot_of(mask, hkeys, hvals, slot_mask, n_used) -> np.int64:
     """Index of the group ``mask`` in the chunk's table of distinct masks (added when new).
 
@@ -263,8 +275,9 @@ def _empty(bal, btot, r) -> None:
 def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
-    bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys,
-    hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
+    bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class, unemp_bounds,
+    acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used, bal, btot, guid_start,
+    guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
@@ -282,6 +295,11 @@ def _run_chunk(
     division here is by a constant or guarded by a test that its divisor is positive.
     On a full mask table, ``n_used[1]`` is set to 1 and the chunk stops (the caller retries
     with a larger table).
+
+    The group mask and the distinct eligibility rules are evaluated again only in a year in
+    which one of their inputs may have changed them (:func:`predicate_classes`): education,
+    status, employer size, sector, or the class of age, experience or unemployment duration
+    between the predicates' thresholds. Sex and flags do not change.
     """
     n_s = bal_n.shape[0]
     n_u = unique_elig.shape[0]
@@ -315,6 +333,9 @@ def _run_chunk(
         if k < 0:
             n_used[1] = 1
             return
+        # inputs of the predicates when they were last evaluated (-1: not yet)
+        c_edu = np.int64(-1)
+        c_status = c_size = c_sector = c_age = c_exp = c_um = np.int64(-1)
         for y in range(n_years):
             year = year0 + y
             if entry_year[i] > year:
@@ -342,18 +363,36 @@ def _run_chunk(
                             acc_i[ka + j, W_OPENING] += b * w
                             acc_i[ka + j, W_FORFEITED] += b * w
                 break
-            new_mask = _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, um)
-            if new_mask != gmask:
-                gmask = new_mask
-                k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
-                if k < 0:
-                    n_used[1] = 1
-                    return
+            a_c = age_class[min(max(age, 0), 127)]
+            x_c = exp_class[min(max(exp, 0), 127)]
+            u_c = _n_at_most(unemp_bounds, um)
+            if not (
+                edu == c_edu
+                and status == c_status
+                and size == c_size
+                and sector == c_sector
+                and a_c == c_age
+                and x_c == c_exp
+                and u_c == c_um
+            ):
+                c_edu, c_status, c_size, c_sector = edu, status, size, sector
+                c_age, c_exp, c_um = a_c, x_c, u_c
+                new_mask = _group_mask(
+                    group_preds, age, sex, edu, status, size, sector, flags, exp, um
+                )
+                if new_mask != gmask:
+                    gmask = new_mask
+                    k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
+                    if k < 0:
+                        n_used[1] = 1
+                        return
+                for u_i in range(n_u):
+                    eu[u_i] = matches_row(
+                        unique_elig, u_i, age, sex, edu, status, size, sector, flags, exp, um,
+                        gmask,
+                    )  # fmt: skip
             pers[k, y] += w
             for u_i in range(n_u):
-                eu[u_i] = matches_row(
-                    unique_elig, u_i, age, sex, edu, status, size, sector, flags, exp, um, gmask
-                )
                 if eu[u_i]:
                     elig_t[k, y, u_i] += w
             employee = status == _EMP_PRIV or status == _EMP_PUB
@@ -766,6 +805,25 @@ def takeup_table(q) -> np.ndarray:
     return pt
 
 
+def predicate_classes(*preds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the predicates ``preds`` (compiled rows) can change their answer.
+
+    Returns ``age_class[a]`` and ``exp_class[e]`` (a = 0..127 years, e = 0..127 years of
+    experience): the number of thresholds at most ``a`` (``e``), and the sorted unemployment
+    duration thresholds in months. Two person-years with the same class of age, experience
+    and unemployment duration (and the same categorical attributes) get the same answer from
+    every predicate, so the kernel evaluates them again only when a class or an attribute
+    changes. An age range ``[lo, hi]`` has thresholds ``lo`` and ``hi + 1``.
+    """
+    rows = np.concatenate([np.asarray(p, dtype=np.int64).reshape(-1, P_LEN) for p in preds])
+    ages = np.unique(np.concatenate([rows[:, P_AGE_MIN], rows[:, P_AGE_MAX] + 1]))
+    grid = np.arange(128, dtype=np.int64)
+    age_class = np.searchsorted(ages, grid, side="right").astype(np.int64)
+    exp_class = np.searchsorted(np.unique(rows[:, P_MIN_EXP]), grid, side="right")
+    unemp_bounds = np.unique(rows[:, P_MIN_UNEMP]).astype(np.int64)
+    return age_class, exp_class.astype(np.int64), unemp_bounds
+
+
 def new_right_awareness_max(q: np.ndarray) -> float:
     """The largest awareness of any new right in the plan (0 when there is none)."""
     new = q[..., Q_NEW_RIGHT] > 0.0
@@ -776,8 +834,8 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p, acc_i, pers, elig_t, hkeys, hvals,
-    slot_mask, n_used,
+    bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class, unemp_bounds, acc_p, acc_i,
+    pers, elig_t, hkeys, hvals, slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
@@ -794,8 +852,8 @@ def policy_kernel(
         _run_chunk(
             c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
-            step_idx, step_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, acc_p[c],
-            acc_i[c],
+            step_idx, step_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
+            exp_class, unemp_bounds, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),

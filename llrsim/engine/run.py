@@ -19,6 +19,7 @@ from llrsim.engine.kernel import (
     mask_order,
     new_right_awareness_max,
     policy_kernel,
+    predicate_classes,
     takeup_table,
 )
 from llrsim.engine.mechanisms import I_VARS, P_VARS
@@ -141,6 +142,7 @@ def run_plan(
         cache_line_rows(takeup_table(plan.q).reshape(n_syi, -1), 8),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
+        *predicate_classes(preds, plan.unique_elig),
     )
     n_u = max(plan.unique_elig.shape[0], 1)
     slots = min(MASK_SLOTS, 1 << preds.shape[0])
