@@ -19,6 +19,7 @@ Conventions of every table:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -73,9 +74,13 @@ def _checked(
 
 
 def _ranks(values: pd.Series, order: list) -> np.ndarray:
-    """Position of each value in ``order`` (values not in it rank last), vectorised."""
+    """Position of each value in ``order`` (values not in it rank last), vectorised.
+
+    Each distinct value is looked up once (a label column has few), then taken for every row.
+    """
     rank = {v: k for k, v in enumerate(order)}
-    at = pd.Index(list(rank)).get_indexer(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    at = pd.Index(list(rank)).get_indexer(uniques)[codes]
     return np.where(at >= 0, np.asarray(list(rank.values()), dtype=np.int64)[at], len(rank))
 
 
@@ -142,7 +147,6 @@ class Results:
         self.assumptions = assumptions if assumptions is not None else CostingAssumptions.shipped()
         self._persons = person_frame(tallies)
         self._inst = instrument_frame(tallies)
-        self._lines = cost_lines(self._inst, self.instrument_costs, self.it_costs)
         self._order: dict[str, list] = {
             "scenario": self.scenarios,
             "year": self.years,
@@ -153,6 +157,27 @@ class Results:
             "component": list(COMPONENTS),
             "item": list(ITEMS),
         }
+
+    # ------------------------------------------------------------------ cost lines
+    @functools.cached_property
+    def _lines(self) -> pd.DataFrame:
+        """Every cost line of the run (``llrsim.costing.budget.cost_lines``), built on first
+        use: a Monte Carlo draw asks only for totals, which need the ``all`` lines alone."""
+        return cost_lines(self._inst, self.instrument_costs, self.it_costs)
+
+    @functools.cached_property
+    def _lines_all(self) -> pd.DataFrame:
+        """The cost lines of group ``all``: the rows of ``_lines`` with that group, in the
+        same order (lines are built per tally row, so building them from the ``all`` rows of
+        the tallies gives the same lines, at a thirteenth of the work)."""
+        if "_lines" in self.__dict__:
+            return self._lines.loc[self._lines["group"] == ALL_GROUP]
+        inst = self._inst.loc[self._inst["group"] == ALL_GROUP]
+        return cost_lines(inst, self.instrument_costs, self.it_costs)
+
+    def _cost_lines_for(self, by: Sequence[str]) -> pd.DataFrame:
+        """The lines ``aggregate_cost`` reads for ``by``: without ``group`` only ``all``."""
+        return self._lines if "group" in by else self._lines_all
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -205,12 +230,12 @@ class Results:
             raise ValueError(f"cost: prices={prices!r} not one of {PRICES}")
         by = list(by)
         if prices == "nominal":
-            out = aggregate_cost(self._lines, by)
+            out = aggregate_cost(self._cost_lines_for(by), by)
             out["cost_eur"] = out.pop("cost_cents").astype("float64") / 100.0
             return _checked(out, "cost", self._order)
         b = self.base_year if base_year is None else int(base_year)
         with_year = by if "year" in by else [*by, "year"]
-        out = aggregate_cost(self._lines, with_year)
+        out = aggregate_cost(self._cost_lines_for(with_year), with_year)
         out["cost_eur"] = out.pop("cost_cents").astype("float64") / 100.0
         out = to_constant_prices(out, b, self.health_index(b))
         if "year" not in by:

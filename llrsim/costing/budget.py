@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from llrsim.costing.admin import admin_per_transaction_cents, admin_per_year_cents
 from llrsim.costing.it import it_cost_lines
 from llrsim.costing.metadata import ITEMS
 from llrsim.costing.tallies import ALL_GROUP
+from llrsim.errors import DataError
 
 LINE_KEYS: tuple[str, ...] = (
     "scenario",
@@ -53,43 +55,65 @@ def cost_lines(instruments: pd.DataFrame, meta: pd.DataFrame, it: pd.DataFrame) 
     ``instruments``: ``tallies.instrument_frame``; ``meta``: ``validate_instruments`` output
     (indexed by scenario, year and instrument); ``it``: ``validate_it_costs`` output. Zero
     lines from the tallies are kept so every scenario x year x group x instrument appears.
+    Rows: every tally row for item payout, then the same for employer, own_contribution,
+    admin_per_transaction and admin_per_year, then the IT lines. Each label column is built
+    once by position (a Monte Carlo run builds the lines in every draw).
     """
-    m = meta.reindex(pd.MultiIndex.from_frame(instruments[["scenario", "year", "instrument"]]))
-    m.index = instruments.index
-    base = instruments[["scenario", "year", "group", "instrument"]].copy()
-    base["competence"] = m["competence"].astype("str")
-    own_funder = m["funder"].astype("str")
-    amounts = {
-        "payout": (own_funder, instruments["public_cents"]),
-        "employer": ("employer", instruments["employer_cents"]),
-        "own_contribution": ("individual", instruments["own_cents"]),
-        "admin_per_transaction": (
-            own_funder,
-            admin_per_transaction_cents(
-                instruments["transactions"], m["admin_cost_per_transaction_cents"]
-            ),
+    keys = pd.MultiIndex.from_frame(instruments[["scenario", "year", "instrument"]])
+    pos = meta.index.get_indexer(keys)
+    if (pos < 0).any():
+        raise DataError(
+            "cost lines: instrument metadata has no row for (scenario, year, instrument) "
+            f"{keys[pos < 0][:5].tolist()}"
+        )
+
+    def from_meta(col: str) -> pd.Series:
+        return pd.Series(meta[col].to_numpy()[pos], index=instruments.index, name=col)
+
+    own_funder = meta["funder"].astype("str").array.take(pos)
+    cents: dict[str, pd.Series] = {
+        "payout": instruments["public_cents"],
+        "employer": instruments["employer_cents"],
+        "own_contribution": instruments["own_cents"],
+        "admin_per_transaction": admin_per_transaction_cents(
+            instruments["transactions"], from_meta("admin_cost_per_transaction_cents")
         ),
-        "admin_per_year": (
-            own_funder,
-            admin_per_year_cents(
-                instruments["eligible"],
-                instruments["users"],
-                m["admin_cost_per_year_cents"],
-                m["admin_cost_per_year_basis"].astype("str"),
-                instruments["group"] == ALL_GROUP,
-            ),
+        "admin_per_year": admin_per_year_cents(
+            instruments["eligible"],
+            instruments["users"],
+            from_meta("admin_cost_per_year_cents"),
+            from_meta("admin_cost_per_year_basis").astype("str"),
+            instruments["group"] == ALL_GROUP,
         ),
     }
-    parts = []
-    for item, (funder, cents) in amounts.items():
-        part = base.copy()
-        part["funder"] = funder
-        part["component"] = ITEMS[item]
-        part["item"] = item
-        part["cost_cents"] = cents.astype("int64")
-        parts.append(part)
-    parts.append(it_cost_lines(it))
-    lines = pd.concat(parts, ignore_index=True)
+    #: funder per item: the instrument's own funder, or a fixed payer (index into ``payers``)
+    payers = ("employer", "individual")
+    item_payer = {"employer": 0, "own_contribution": 1}
+    n, items = len(instruments), list(cents)
+    rows = np.tile(np.arange(n), len(items))
+    funder_codes, funders = pd.factorize(own_funder, use_na_sentinel=False)
+    funder_labels = pd.array([*funders.tolist(), *payers], dtype="str")
+    funder_at = np.concatenate(
+        [
+            np.full(n, len(funders) + item_payer[item]) if item in item_payer else funder_codes
+            for item in items
+        ]
+    ).astype(np.intp)
+    item_at = np.repeat(np.arange(len(items)), n)
+    lines = pd.DataFrame(
+        {
+            "scenario": instruments["scenario"].array.take(rows),
+            "year": instruments["year"].array.take(rows),
+            "group": instruments["group"].array.take(rows),
+            "instrument": instruments["instrument"].array.take(rows),
+            "competence": meta["competence"].astype("str").array.take(pos[rows]),
+            "funder": funder_labels.take(funder_at),
+            "component": pd.array([ITEMS[i] for i in items], dtype="str").take(item_at),
+            "item": pd.array(items, dtype="str").take(item_at),
+            "cost_cents": np.concatenate([cents[i].astype("int64").to_numpy() for i in items]),
+        }
+    )
+    lines = pd.concat([lines, it_cost_lines(it)], ignore_index=True)
     lines["year"] = lines["year"].astype("int64")
     return lines[[*LINE_KEYS, "cost_cents"]]
 

@@ -98,9 +98,9 @@ def eur_to_cents(values: pd.Series, what: str) -> pd.Series:
 
 def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], table: str) -> None:
     allowed = tuple(allowed)
-    bad = frame.loc[~frame[column].isin(allowed)]
-    if len(bad):
-        row = bad.iloc[0]
+    wrong = ~frame[column].isin(allowed).to_numpy()
+    if wrong.any():  # select rows only to name the first offender
+        row = frame.loc[wrong].iloc[0]
         key = row["id"] if "id" in frame.columns else row.to_dict()
         raise DataError(f"{table}: {column}={row[column]!r} for {key!r} not one of {allowed}")
 
@@ -139,8 +139,9 @@ def validate_instruments(
         if meta[col].isna().any():
             ids = list(meta.loc[meta[col].isna(), "id"])
             raise DataError(f"instrument table: column '{col}' has missing values for {ids}")
-    dup = meta.loc[meta.duplicated(keys), keys]
-    if len(dup):
+    duplicated = meta.duplicated(keys).to_numpy()
+    if duplicated.any():
+        dup = meta.loc[duplicated, keys]
         raise DataError(f"instrument table: duplicate rows for {dup.to_dict('records')[:3]}")
     _check_codes(meta, "funder", FUNDERS, "instrument table")
     _check_codes(meta, "competence", COMPETENCES, "instrument table")
@@ -203,15 +204,15 @@ def validate_it_costs(
         if it[col].isna().any():
             raise DataError(f"IT cost table: column '{col}' has missing values")
     scen, yrs = set(scenarios), {int(y) for y in years}
-    bad = it.loc[~it["scenario"].isin(scen)]
-    if len(bad):
-        raise DataError(
-            f"IT cost table: scenario {bad['scenario'].iloc[0]!r} not in the run {sorted(scen)}"
-        )
+    outside = ~it["scenario"].isin(scen).to_numpy()
+    if outside.any():
+        first = it["scenario"].iloc[np.flatnonzero(outside)[0]]
+        raise DataError(f"IT cost table: scenario {first!r} not in the run {sorted(scen)}")
     it["year"] = it["year"].astype("int64")
-    bad = it.loc[~it["year"].isin(yrs)]
-    if len(bad):
-        raise DataError(f"IT cost table: year {bad['year'].iloc[0]} not in the run {sorted(yrs)}")
+    outside = ~it["year"].isin(yrs).to_numpy()
+    if outside.any():
+        first = it["year"].iloc[np.flatnonzero(outside)[0]]
+        raise DataError(f"IT cost table: year {first} not in the run {sorted(yrs)}")
     if it.duplicated(["scenario", "year"]).any():
         raise DataError("IT cost table: duplicate (scenario, year) rows")
     _check_codes(it, "funder", FUNDERS, "IT cost table")

@@ -23,13 +23,10 @@ def ratio(numerator: pd.Series, denominator: pd.Series, reason: str) -> tuple[pd
     if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))):
         raise ValueError("ratio: numerator and denominator must be finite")
     values = np.divide(num, den, out=np.zeros_like(num), where=~zero)
-    out = pd.array(values, dtype="Float64")
-    out[zero] = pd.NA
-    note = np.where(zero, reason, "")
-    return (
-        pd.Series(out, index=numerator.index),
-        pd.Series(note, index=numerator.index, dtype="str"),
-    )
+    out = pd.arrays.FloatingArray(values, zero.copy())  # masked (NA) where den == 0
+    # the note has two values: take them by position instead of converting every row
+    note = pd.array(["", reason], dtype="str").take(zero.astype(np.intp))
+    return pd.Series(out, index=numerator.index), pd.Series(note, index=numerator.index)
 
 
 def assert_no_nan(frame: pd.DataFrame, what: str) -> None:

@@ -79,20 +79,50 @@ def validate_tallies(ds: xr.Dataset) -> None:
                 raise DataError(f"tallies: '{name}' has dims {var.dims}, expected {dims}")
             if var.dtype != np.int64:
                 raise DataError(f"tallies: '{name}' has dtype {var.dtype}, expected int64")
-            if bool((var < 0).any()):
+            if bool((var.values < 0).any()):  # numpy, not xarray: same test, ~20x faster
                 raise DataError(f"tallies: '{name}' has negative values")
 
 
+def _cell_codes(ds: xr.Dataset, dims: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per dimension, the position of each cell's label when the cells of ``dims`` are
+    listed in C order (the row order of ``Dataset.to_dataframe``)."""
+    sizes = [ds.sizes[d] for d in dims]
+    inner, outer = int(np.prod(sizes)), 1
+    codes: dict[str, np.ndarray] = {}
+    for dim, size in zip(dims, sizes, strict=True):
+        inner //= size
+        codes[dim] = np.tile(np.repeat(np.arange(size), inner), outer)
+        outer *= size
+    return codes
+
+
+def _tidy(ds: xr.Dataset, names: tuple[str, ...], dims: tuple[str, ...]) -> dict[str, object]:
+    """Label columns plus each variable in ``names`` flattened in C order of ``dims``.
+
+    The same values and dtypes as ``ds[names].transpose(*dims).to_dataframe().reset_index()``
+    (labels are the Dataset's own pandas indexes, taken by position), without building a
+    MultiIndex: a Monte Carlo run builds these frames in every draw.
+    """
+    cols: dict[str, object] = {d: ds.indexes[d].take(c) for d, c in _cell_codes(ds, dims).items()}
+    for name in names:
+        # the bare Variable: no DataArray (with its coordinates) built per variable
+        cols[name] = np.ascontiguousarray(ds.variables[name].transpose(*dims).values).reshape(-1)
+    return cols
+
+
 def person_frame(ds: xr.Dataset) -> pd.DataFrame:
-    """Tidy frame of the (scenario, year, group) variables, one row per cell."""
-    out = ds[list(PERSON_VARS)].transpose(*PERSON_DIMS).to_dataframe().reset_index()
-    return out[[*PERSON_DIMS, *PERSON_VARS]]
+    """Tidy frame of the (scenario, year, group) variables, one row per cell (C order)."""
+    return pd.DataFrame(_tidy(ds, PERSON_VARS, PERSON_DIMS))
 
 
 def instrument_frame(ds: xr.Dataset) -> pd.DataFrame:
-    """Tidy frame of the (scenario, year, group, instrument) variables, with ``unit``."""
-    sub = ds[list(INSTRUMENT_VARS)].transpose(*INSTRUMENT_DIMS)
-    out = sub.to_dataframe().reset_index()
+    """Tidy frame of the (scenario, year, group, instrument) variables, with ``unit``.
+
+    One row per cell in C order of (scenario, year, group, instrument).
+    """
+    cols = _tidy(ds, INSTRUMENT_VARS, INSTRUMENT_DIMS)
     unit = pd.Series(ds["unit"].values, index=ds["instrument"].values)
-    out["unit"] = out["instrument"].map(unit)
-    return out[[*INSTRUMENT_DIMS, "unit", *INSTRUMENT_VARS]]
+    # map each instrument once, then take it for every row of that instrument
+    per_instrument = pd.Series(ds["instrument"].values).map(unit).array
+    cols["unit"] = per_instrument.take(_cell_codes(ds, INSTRUMENT_DIMS)["instrument"])
+    return pd.DataFrame({k: cols[k] for k in (*INSTRUMENT_DIMS, "unit", *INSTRUMENT_VARS)})

@@ -99,6 +99,19 @@ def resolve_outputs(
     return out
 
 
+def _as_str_labels(column: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``column`` as a ``str`` array: ``pd.array(values.astype(str), "str")``.
+
+    A string column has few distinct labels, so each distinct value is converted once and
+    taken for every row (the conversion is elementwise, so the result is the same); any other
+    dtype is converted row by row.
+    """
+    if isinstance(column.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        return pd.array(np.asarray(uniques, dtype=object).astype(str), "str").take(codes)
+    return pd.array(column.to_numpy().astype(str), "str")
+
+
 def canonical(frame: pd.DataFrame, name: str, by: Iterable[str]) -> pd.DataFrame:
     """``frame`` with only the kept columns, fixed dtypes and a clean index.
 
@@ -107,10 +120,12 @@ def canonical(frame: pd.DataFrame, name: str, by: Iterable[str]) -> pd.DataFrame
     """
     spec = SPECS[name]
     by = list(by)
-    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    cols: dict[str, object] = {}
     for col in by:
-        v = frame[col].to_numpy()
-        out[col] = v.astype(np.int64) if col in INT_LABELS else pd.array(v.astype(str), "str")
+        if col in INT_LABELS:
+            cols[col] = frame[col].to_numpy().astype(np.int64)
+        else:
+            cols[col] = _as_str_labels(frame[col])
     for col in spec.values:
         v = frame[col]
         if col in FLOAT_VALUES:
@@ -119,8 +134,8 @@ def canonical(frame: pd.DataFrame, name: str, by: Iterable[str]) -> pd.DataFrame
             arr = v.to_numpy(dtype=np.int64)
         if col in FLOAT_VALUES and not np.all(np.isfinite(arr)):
             raise OutputError(f"output {name!r}: non-finite values in {col!r}")
-        out[col] = arr
-    return out
+        cols[col] = arr
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
 
 
 def extract(results: object, outputs: Mapping[str, tuple[str, ...]]) -> dict[str, pd.DataFrame]:
