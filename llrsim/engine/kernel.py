@@ -106,7 +106,7 @@ from llrsim.engine.mechanisms import (
     W_TRANSACTIONS,
     W_USERS,
 )
-from llrsim.engine.plan import STEP_CONVERT, STEP_GUIDE, STEP_SPEND
+from llrsim.engine.plan import STEP_CONVERT, STEP_GUIDE
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
@@ -275,9 +275,9 @@ def _empty(bal, btot, r) -> None:
 def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
-    bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class, unemp_bounds,
-    acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used, bal, btot, guid_start,
-    guid_count, ever, eu,
+    spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
+    exp_class, unemp_bounds, acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used, bal,
+    btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
@@ -424,6 +424,7 @@ def _run_chunk(
             # p1 is needed only for p0 <= u < p_hi (response_from_logit returns p0 when there is
             # no boost, and 0 for p0 = 0 where logit(p0) = -inf)
             need_p1 = not base and u < p_hi
+            sc = 32 * np.int64(employee) + ekind  # plan.spend_class
             lp0 = np.nan
             for s in range(n_s):
                 # flat row offsets: parameters and ledgers of (s, y) / s, tallies of (k, s, y)
@@ -509,8 +510,8 @@ def _run_chunk(
                     else:
                         acc_p[kp, V_ADDITIONAL] += w
                     _spend_episode(
-                        s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, employee,
-                        size, wg, ft, kind, step_idx, step_n, elig_id, eu, q, qi, qh, ptab, bal,
+                        s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc,
+                        size, wg, ft, kind, spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal,
                         btot, guid_count, ever, acc_i,
                     )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
@@ -571,8 +572,8 @@ def _run_chunk(
 
 @nb.njit(cache=True, inline="always")
 def _spend_episode(
-    s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, employee, size, wg, ft, kind,
-    step_idx, step_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, acc_i,
+    s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size, wg, ft, kind,
+    spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
 
@@ -581,18 +582,17 @@ def _spend_episode(
     with more than 30 arguments as one tuple, which numba's inliner refuses: keep it at 30.
 
     The course costs ``cost`` cents and takes ``minutes``; each instrument taken up covers
-    what it can of what is still ``remaining``.
+    what it can of what is still ``remaining``. The list of spend class ``sc``
+    (:func:`llrsim.engine.plan.spend_class`) holds only the instruments that cover one of the
+    episode's training types and, for time, leave, subsidy and obligation, only when the
+    person is an employee.
     """
     remaining = cost
-    for ja in range(step_n[s, y, STEP_SPEND]):
-        j = step_idx[s, y, STEP_SPEND, ja]
+    for ja in range(spend_n[s, y, sc]):
+        j = spend_idx[s, y, sc, ja]
         if not eu[elig_id[sy + j]]:
             continue
         kd = kind[j]
-        if (qi[sy + j, QI_TYPES] & ekind) == 0:
-            continue
-        if (kd == KIND_TIME or kd == KIND_LEAVE) and not employee:
-            continue
         if kd == KIND_LEAVE and (
             minutes < q[sy + j, Q_MIN_MINUTES] or guid_count[bs + j] >= qi[sy + j, QI_MAX_MONTHS]
         ):
@@ -674,7 +674,7 @@ def _spend_episode(
                 used = True
         elif kd == KIND_SUBSIDY:
             rate = q[sy + j, Q_BY_SIZE_0 + size]
-            if employee and rate > 0.0:
+            if rate > 0.0:
                 pub = min(np.int64(remaining * rate), maxu)
                 if pub > 0:
                     acc_i[ka + j, W_PUBLIC] += pub * w
@@ -683,7 +683,7 @@ def _spend_episode(
                     used = True
         elif kd == KIND_OBLIGATION:
             days = q[sy + j, Q_BY_SIZE_0 + size]
-            if employee and days > 0.0:
+            if days > 0.0:
                 cap_min = np.int64(days * ft * q[sy + j, Q_HOURS_PER_DAY] * 60.0)
                 mins = min(minutes, cap_min)
                 if mins > 0:
@@ -833,9 +833,9 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 @nb.njit(cache=True, parallel=True)
 def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
-    demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, bal_idx,
-    bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class, unemp_bounds, acc_p, acc_i,
-    pers, elig_t, hkeys, hvals, slot_mask, n_used,
+    demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, spend_idx,
+    spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class,
+    unemp_bounds, acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
@@ -852,8 +852,8 @@ def policy_kernel(
         _run_chunk(
             c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
-            step_idx, step_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
-            exp_class, unemp_bounds, acc_p[c], acc_i[c],
+            step_idx, step_n, spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef,
+            odds_growth, age_class, exp_class, unemp_bounds, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),

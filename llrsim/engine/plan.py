@@ -24,6 +24,18 @@ STEP_SPEND = 1  # in force, and can pay for a training episode (not guidance or 
 STEP_GUIDE = 2  # in force career-guidance vouchers (loopbaancheques)
 N_STEPS = 3
 
+#: the spending lists (``KernelPlan.spend_idx``) are kept per class of training episode:
+#: ``spend_class(ekind, employee) = 32 * employee + ekind`` (ekind: bit set of the 5 types)
+N_SPEND_CLASSES = 64
+#: mechanisms that pay only for an employee's training (time, leave, employer subsidy and
+#: obligation)
+EMPLOYEE_ONLY_KINDS = (m.KIND_TIME, m.KIND_LEAVE, m.KIND_SUBSIDY, m.KIND_OBLIGATION)
+
+
+def spend_class(ekind: int, employee: bool) -> int:
+    """Index of the spending list for an episode of training types ``ekind`` (bit set)."""
+    return 32 * int(employee) + int(ekind)
+
 
 @dataclass
 class KernelPlan:
@@ -54,6 +66,16 @@ class KernelPlan:
     #: kernel loops over the instruments a step concerns only (padded; count in step_n)
     step_idx: np.ndarray = field(init=False)
     step_n: np.ndarray = field(init=False)
+    #: per (s, y, spend class): the instruments that can pay for an episode of that class
+    #: (:func:`spend_class`), in plan order: in force, not guidance or exchange, covering one
+    #: of the episode's training types, and, for EMPLOYEE_ONLY_KINDS, only for employees
+    spend_idx: np.ndarray = field(init=False)
+    spend_n: np.ndarray = field(init=False)
+    #: per (s, i): for a career-guidance voucher whose rules are the same in every year as
+    #: in an earlier scenario ``s'``, that ``s'`` (else -1). Its use does not depend on
+    #: training, so its tallies are those of ``s'``: the kernel skips it (it is left out of
+    #: STEP_GUIDE) and :func:`llrsim.engine.run.run_plan` copies them
+    guide_alias: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         s, y, i = len(self.scenarios), len(self.years), len(self.instruments)
@@ -129,15 +151,18 @@ class KernelPlan:
         self.step_n = np.zeros((s, y, N_STEPS), dtype=np.int64)
         source = self.q[..., m.Q_CONVERT_FROM].astype(np.int64)
         spends = ~np.isin(self.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
+        self.guide_alias = self._guidance_aliases()
+        self.spend_idx, self.spend_n = self._spending_lists(spends)
         for a in range(s):
             for b in range(y):
                 act = self.active[a, b]
                 src = source[a, b]
                 converts = act & (src >= 0) & ~act[np.maximum(src, 0)]
+                guides = act & (self.kind == m.KIND_GUIDANCE) & (self.guide_alias[a] < 0)
                 for step, chosen in (
                     (STEP_CONVERT, converts),
                     (STEP_SPEND, act & spends),
-                    (STEP_GUIDE, act & (self.kind == m.KIND_GUIDANCE)),
+                    (STEP_GUIDE, guides),
                 ):
                     idx = np.flatnonzero(chosen)
                     self.step_idx[a, b, step, : idx.size] = idx
@@ -145,6 +170,40 @@ class KernelPlan:
         years = np.asarray(self.years)
         if len(years) == 0 or np.any(np.diff(years) != 1):
             raise ValueError(f"years must be consecutive and increasing, got {self.years}")
+
+    def _spending_lists(self, spends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``spend_idx[s, y, c, :spend_n[s, y, c]]``: the spending instruments of class c."""
+        s, y, i = self.active.shape
+        c = np.arange(N_SPEND_CLASSES)
+        ekind, employee = c % 32, c >= 32
+        types = self.q[..., m.Q_TYPES_MASK].astype(np.int64)  # (S, Y, I)
+        covers = (types[:, :, None, :] & ekind[None, None, :, None]) != 0
+        for_whom = employee[:, None] | ~np.isin(self.kind, EMPLOYEE_ONLY_KINDS)[None, :]
+        ok = covers & for_whom[None, None] & (self.active & spends)[:, :, None, :]
+        # the chosen instruments first, in plan order (a stable sort of "not chosen")
+        order = np.argsort(~ok, axis=-1, kind="stable")
+        n = ok.sum(axis=-1)
+        idx = np.where(np.arange(i) < n[..., None], order, 0)
+        pad = np.zeros((s, y, N_SPEND_CLASSES, max(i, 1)), dtype=np.int64)
+        pad[..., :i] = idx
+        return pad, n.astype(np.int64)
+
+    def _guidance_aliases(self) -> np.ndarray:
+        """``guide_alias[s, i]``: the first earlier scenario with the same guidance rules."""
+        s, _, i = self.active.shape
+        alias = np.full((s, i), -1, dtype=np.int64)
+        for j in np.flatnonzero(self.kind == m.KIND_GUIDANCE):
+            for a in np.flatnonzero(self.active[:, :, j].any(axis=1)):
+                for b in range(a):
+                    if (
+                        alias[b, j] < 0
+                        and np.array_equal(self.active[a, :, j], self.active[b, :, j])
+                        and np.array_equal(self.elig[a, :, j], self.elig[b, :, j])
+                        and np.array_equal(self.q[a, :, j], self.q[b, :, j])
+                    ):
+                        alias[a, j] = b
+                        break
+        return alias
 
 
 def empty_q(n_scenarios: int, n_years: int, n_instruments: int) -> np.ndarray:

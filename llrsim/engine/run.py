@@ -134,6 +134,8 @@ def run_plan(
         plan.unique_elig,
         plan.step_idx,
         plan.step_n,
+        plan.spend_idx,
+        plan.spend_n,
         plan.bal_idx,
         plan.bal_n,
         plan.q.reshape(-1, plan.q.shape[-1]),
@@ -171,6 +173,10 @@ def run_plan(
         pers, elig_t, slot_mask, n_used, np.int64(preds.shape[0]),
         plan.elig_id, plan.act_idx, plan.act_n,
     )  # fmt: skip
+    # career-guidance vouchers the kernel skipped: their tallies are those of the scenario
+    # with the same rules (KernelPlan.guide_alias)
+    for s, j in zip(*np.nonzero(plan.guide_alias >= 0), strict=True):
+        ti[s, :, :, j, :] = ti[plan.guide_alias[s, j], :, :, j, :]
     return tallies_dataset(
         tp, ti, plan.scenarios, plan.years, group_names, plan.instruments, plan.units
     )

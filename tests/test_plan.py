@@ -1,0 +1,84 @@
+"""The kernel plan's derived lists: spending lists per episode class, guidance aliases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llrsim.engine import mechanisms as m
+from llrsim.engine.build import build_plan
+from llrsim.engine.plan import (
+    EMPLOYEE_ONLY_KINDS,
+    N_SPEND_CLASSES,
+    STEP_GUIDE,
+    KernelPlan,
+    spend_class,
+)
+from llrsim.engine.simulate import resolve_parameters
+from llrsim.population import groups
+from llrsim.scenarios import load
+from llrsim.scenarios.compiled import compile_scenarios
+
+ALL7 = ["S0", "S1", "S2", "S3", "S4", "S5", "S6"]
+
+
+@pytest.fixture(scope="module")
+def plan() -> KernelPlan:
+    sets = resolve_parameters(None)
+    items = [load(s) for s in ALL7]
+    years = list(range(2025, 2035))
+    compiled = compile_scenarios(items, years, groups.group_index(), costing=sets["costing"])
+    baseline = {inst.id for inst in load("S0").instruments_in_force()}
+    return build_plan(compiled, sets["behaviour"], baseline)
+
+
+def test_spending_lists_hold_exactly_the_instruments_that_can_pay(plan):
+    """The list of class (ekind, employee) = the spending instruments in force, in plan order,
+    covering a type of the episode and, for the employee-only mechanisms, employees only."""
+    types = plan.q[..., m.Q_TYPES_MASK].astype(np.int64)
+    spends = ~np.isin(plan.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
+    n_s, n_y, n_i = plan.active.shape
+    for ekind in range(32):
+        for employee in (False, True):
+            c = spend_class(ekind, employee)
+            assert 0 <= c < N_SPEND_CLASSES
+            for s in range(n_s):
+                for y in range(n_y):
+                    want = [
+                        j
+                        for j in range(n_i)
+                        if plan.active[s, y, j]
+                        and spends[j]
+                        and types[s, y, j] & ekind
+                        and (employee or plan.kind[j] not in EMPLOYEE_ONLY_KINDS)
+                    ]
+                    got = plan.spend_idx[s, y, c, : plan.spend_n[s, y, c]].tolist()
+                    assert got == want
+
+
+def test_guidance_aliases_only_identical_rules(plan):
+    """A guidance voucher is skipped (and its tallies copied) only where an earlier scenario
+    has the same rules in every year; S1 (more awareness) and S2 keep their own."""
+    j = plan.instruments.index("loopbaancheques")
+    alias = {plan.scenarios[s]: int(plan.guide_alias[s, j]) for s in range(len(ALL7))}
+    assert alias == {"S0": -1, "S1": -1, "S2": -1, "S3": -1, "S4": 0, "S5": 0, "S6": -1}
+    for s, a in enumerate(plan.guide_alias[:, j]):
+        if a >= 0:
+            assert np.array_equal(plan.q[s, :, j], plan.q[a, :, j])
+            guided = plan.step_idx[s, :, STEP_GUIDE]
+            for y in range(len(plan.years)):
+                assert j not in guided[y, : plan.step_n[s, y, STEP_GUIDE]]
+
+
+def test_aliased_guidance_tallies_equal_the_computed_ones(plan):
+    """S4 and S5 copy S0's loopbaancheques tallies: they must equal a run of S4 alone."""
+    import llrsim
+
+    pop = llrsim.synthesize(n=3000, seed=2)
+    both = llrsim.simulate(pop, ["S0", "S4"], years=range(2025, 2029), seed=3)
+    alone = llrsim.simulate(pop, ["S4"], years=range(2025, 2029), seed=3)
+    a = both.tallies.sel(scenario="S4", instrument="loopbaancheques")
+    b = alone.tallies.sel(scenario="S4", instrument="loopbaancheques")
+    assert int(b["users"].sum()) > 0
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values)
