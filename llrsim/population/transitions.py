@@ -52,6 +52,7 @@ stocks (projection from 2025) and write ``data/dynamics/transition_matrices_refe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -230,7 +231,12 @@ class CalibrationReport:
         return pd.DataFrame(rows)
 
 
+@cache
 def _relative_risks() -> tuple[np.ndarray, ...]:
+    """Relative risks [band, education] of the flows E→U, E→I, U→E, I→E (read-only).
+
+    Depend only on the (cached) data tables, so they are computed once per process.
+    """
     age = _band_table("dynamics/transition_risk_age")
     edu = load_table("dynamics/transition_risk_education").frame.set_index("education")
     if sorted(edu.index) != [int(e) for e in Education]:
@@ -238,7 +244,21 @@ def _relative_risks() -> tuple[np.ndarray, ...]:
     out = []
     for col in ("e_to_u", "e_to_i", "u_to_e", "i_to_e"):
         out.append(age[col].to_numpy()[:, None] * edu.loc[[0, 1, 2], col].to_numpy()[None, :])
+    for a in out:
+        a.flags.writeable = False
     return tuple(out)
+
+
+@cache
+def _student_destination() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares of school leavers to employment, jobseeker, inactive by education (read-only)."""
+    dest = load_table("dynamics/student_destination").frame.set_index("education")
+    out = tuple(
+        dest.loc[[0, 1, 2], c].to_numpy().copy() for c in ("employed", "jobseeker", "inactive")
+    )
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def student_stay_from_population(pop: Population) -> np.ndarray:
@@ -253,6 +273,16 @@ def student_stay_from_population(pop: Population) -> np.ndarray:
     ages = pop.age.astype(np.int64)
     tot = np.bincount(ages, weights=w, minlength=MAX_AGE + 2)
     stud = np.bincount(ages, weights=w * (pop.status == S), minlength=MAX_AGE + 2)
+    return student_stay_from_counts(tot, stud)
+
+
+def student_stay_from_counts(total: np.ndarray, students: np.ndarray) -> np.ndarray:
+    """:func:`student_stay_from_population` from weighted persons and students by single age.
+
+    ``total`` and ``students`` (float64, persons) are indexed by age from 0 and cover at
+    least ages 0-68; used by the demography tables, which tally them in one pass.
+    """
+    tot, stud = total, students
     share = np.where(tot > 0, stud / np.where(tot > 0, tot, 1), 0.0)
     out = np.full(N_BANDS, np.nan)
     upper = [*(b - 1 for b in BAND_LOWER[1:]), MAX_AGE]
@@ -296,10 +326,7 @@ def calibrate_transitions(
         if given.shape != (N_BANDS,):
             raise ValueError(f"student_stay must have shape ({N_BANDS},)")
         stay = np.where(np.isnan(given), stay, np.clip(given, 0.0, 1.0))
-    dest = load_table("dynamics/student_destination").frame.set_index("education")
-    d_e, d_u, d_i = (
-        dest.loc[[0, 1, 2], c].to_numpy() for c in ("employed", "jobseeker", "inactive")
-    )
+    d_e, d_u, d_i = _student_destination()
     mu = p.value("transitions.within_employment")
     iu0 = targets["i_to_u"]
 

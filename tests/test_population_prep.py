@@ -1,0 +1,95 @@
+"""The per-run preparation stages (entrants, demography tables): fast routes, same numbers."""
+
+import numpy as np
+import pytest
+
+from llrsim.errors import DataError
+from llrsim.population import dynamics
+from llrsim.population.dynamics import (
+    _weighted_median,
+    _weighted_select,
+    demography_tables,
+)
+from llrsim.population.population import Population
+from llrsim.population.project import concat, entrants, with_entrants
+from llrsim.population.transitions import reference_population
+
+YEARS = range(2025, 2035)
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return reference_population(20_000, year=2024, seed=5)
+
+
+def _tables_equal(a, b):
+    for name, x in a._asdict().items():
+        y = getattr(b, name)
+        assert np.asarray(x).dtype == np.asarray(y).dtype, name
+        assert np.array_equal(x, y), name
+
+
+def test_tables_from_the_one_pass_tallies_equal_the_numpy_route(pop, monkeypatch):
+    fast = demography_tables(2025, 2034, base=pop)
+    shuffled = pop.take(np.random.default_rng(2).permutation(pop.n))
+    _tables_equal(fast, demography_tables(2025, 2034, base=shuffled))
+    monkeypatch.setattr(dynamics, "_base_tallies", lambda *a: None)
+    _tables_equal(fast, demography_tables(2025, 2034, base=pop))
+
+
+def test_a_code_out_of_range_takes_the_numpy_route(pop):
+    cols = pop.columns()
+    cols["sex"] = cols["sex"].copy()
+    cols["sex"][0] = 5
+    odd = Population(year=pop.year, **cols)
+    assert dynamics._base_tallies(odd, np.zeros(128), 65) is None
+
+
+def test_no_paid_employee_of_an_education_is_refused(pop):
+    keep = ~((pop.education == 2) & (pop.status <= 1))
+    with pytest.raises(DataError, match="no paid employees with education 2"):
+        demography_tables(2025, 2034, base=pop.take(np.flatnonzero(keep)))
+
+
+def test_weighted_select_equals_the_sorted_weighted_median():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 10, 101, 5000):
+        for _ in range(20):
+            v = rng.integers(0, 40, n).astype(np.float64)  # many ties
+            w = rng.integers(0, 4, n).astype(np.int32)  # zero weights too
+            want = _weighted_median(v, w)
+            got = _weighted_select(v.copy(), w.astype(np.int64))
+            assert got == want
+
+
+def test_pension_ages_follow_the_last_row_in_force():
+    ages = dynamics._pension_ages(2020, 2031)
+    assert ages.dtype == np.int64
+    assert list(ages) == [65] * 5 + [66] * 5 + [67] * 2
+    with pytest.raises(DataError, match="no pension age for year 2000"):
+        dynamics._pension_ages(2000, 2030)
+
+
+def test_with_entrants_equals_base_then_entrants(pop):
+    full, ey = with_entrants(pop, YEARS, seed=3)
+    ent, ey_ent = entrants(pop, YEARS, seed=3)
+    assert full.equals(concat(pop, ent))
+    assert np.array_equal(ey, np.concatenate([np.full(pop.n, 2024, np.int16), ey_ent]))
+    assert ey.dtype == np.int16
+
+
+def test_with_entrants_refuses_duplicate_ids(pop):
+    cols = pop.columns()
+    cols["person_id"] = cols["person_id"].copy()
+    cols["person_id"][1] = cols["person_id"][0]
+    dup = Population(year=pop.year, **cols)
+    with pytest.raises(ValueError, match="not unique"):
+        with_entrants(dup, YEARS, seed=1)
+    with pytest.raises(ValueError, match="not unique"):
+        with_entrants(pop, [2025, 2025], seed=1)
+
+
+def test_entrants_without_18_year_olds_are_refused(pop):
+    no18 = pop.take(np.flatnonzero(pop.age != 18))
+    with pytest.raises(DataError, match="no 18-year-olds"):
+        entrants(no18, YEARS, seed=1)
