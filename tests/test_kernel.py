@@ -227,3 +227,13 @@ def test_predicates_answer_the_same_within_a_threshold_class(rules, ages, exps, 
     for r in range(preds.shape[0]):
         a, b = (matches(preds[r], ages[k], 0, 1, 0, 3, 1, 0, exps[k], unemps[k], 0) for k in (0, 1))
         assert a == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=300))
+def test_record_order_is_numpys_stable_argsort(keys):
+    """The kernel's counting sort of group masks gives numpy's stable sort order."""
+    from llrsim.engine.kernel import _counting_order
+
+    a = np.asarray(keys, dtype=np.int64)
+    np.testing.assert_array_equal(_counting_order(a, 41), np.argsort(a, kind="stable"))

@@ -864,12 +864,12 @@ def policy_kernel(
         )  # fmt: skip
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def group_masks(group_preds, state_i8, unemp) -> np.ndarray:
     """Group mask (int64, bit g for group g) of every record in its initial state."""
     n = state_i8.shape[0]
     masks = np.empty(n, dtype=np.int64)
-    for i in range(n):
+    for i in nb.prange(n):
         masks[i] = _group_mask(
             group_preds, np.int64(state_i8[i, 0]), np.int64(state_i8[i, 1]),
             np.int64(state_i8[i, 2]), np.int64(state_i8[i, 3]), np.int64(state_i8[i, 5]),
@@ -885,13 +885,30 @@ def mask_order(
     """Record order by initial group mask (stable), for the cache locality of the tallies,
     and the masks themselves (the kernel starts every record from its mask).
 
-    With at most 16 groups the masks fit in 16 bits and numpy's stable sort is a radix sort
-    (linear time); the order is the same either way.
+    With at most 16 groups the masks fit in 16 bits and a counting sort (linear time) gives
+    the order; the order is the same as numpy's stable argsort either way.
     """
     masks = group_masks(group_preds, state_i8, unemp)
     if group_preds.shape[0] <= 16:
-        return np.argsort(masks.astype(np.uint16), kind="stable"), masks
+        return _counting_order(masks, 1 << group_preds.shape[0]), masks
     return np.argsort(masks, kind="stable"), masks
+
+
+@nb.njit(cache=True)
+def _counting_order(keys, n_keys) -> np.ndarray:
+    """The stable sort order of ``keys`` (integers in ``[0, n_keys)``): a counting sort,
+    the same order as ``np.argsort(keys, kind="stable")`` in linear time."""
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in keys:
+        start[k + 1] += 1
+    for k in range(n_keys):
+        start[k + 1] += start[k]
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        order[start[k]] = i
+        start[k] += 1
+    return order
 
 
 @nb.njit(cache=True)
