@@ -81,9 +81,7 @@ from llrsim.population.transitions import (
     band_of_age,
     calibrate_transitions,
     reference_stocks,
-    stocks_from_population,
     student_stay_from_counts,
-    student_stay_from_population,
 )
 from llrsim.tables import load_table
 
@@ -413,29 +411,19 @@ def _pension_ages(start_year: int, end_year: int) -> np.ndarray:
     return age[row].astype(np.int64)
 
 
-def _job_allocation(base: Population | None, counts: np.ndarray | None = None) -> np.ndarray:
-    """P(sector, size | status) for statuses 0-2 as [3, 48] (from base employed records).
+def _job_allocation(counts: np.ndarray | None) -> np.ndarray:
+    """P(sector, size | status) for statuses 0-2 as [3, 48].
 
-    ``counts`` (int64 [3, 48], weighted persons by status and cell ``sector * 6 + size``,
-    from :func:`_base_tallies`) replaces the pass over ``base``; the shares are the same.
+    ``counts`` (int64 [3, 48], weighted persons of the base by status and cell
+    ``sector * 6 + size``, from :func:`_base_tallies`); ``None`` (no base population, or no
+    weight in a status): the reference table ``data/dynamics/job_allocation``.
     """
     probs = np.zeros((3, N_SECTOR * N_SIZE))
     ref = load_table("dynamics/job_allocation").frame
     for k in range(3):
-        if base is not None:
-            if counts is not None:
-                has_weight = counts[k].sum() > 0
-            else:
-                m = base.status == k
-                has_weight = base.weight[m].sum() > 0
-            if has_weight:
-                if counts is not None:
-                    probs[k] = counts[k]  # integer persons: exact in float64
-                else:
-                    cell = base.sector[m].astype(np.int64) * N_SIZE + base.employer_size[m]
-                    probs[k] = np.bincount(
-                        cell, weights=base.weight[m].astype(float), minlength=N_SECTOR * N_SIZE
-                    )
+        if counts is not None:
+            if counts[k].sum() > 0:
+                probs[k] = counts[k]  # integer persons: exact in float64
                 if k == _SELF:  # the self-employed have no employer size
                     grid = probs[k].reshape(N_SECTOR, N_SIZE)
                     grid[:, 0] = grid.sum(axis=1)
@@ -520,9 +508,9 @@ def _weighted_select(values: np.ndarray, weights: np.ndarray) -> float:
     """The weighted median of ``values`` (reordered in place): the smallest value ``v`` whose
     persons at or below ``v`` reach half the total weight.
 
-    Equal to a stable sort, a cumulative sum and ``searchsorted(cw, cw[-1] / 2)`` (the rule
-    of :func:`_weighted_median`) for non-negative integer weights, whose sums are exact, in
-    expected O(n) (3-way quickselect) instead of O(n log n).
+    Equal to a stable sort, a cumulative sum and ``searchsorted(cw, cw[-1] / 2)`` for
+    non-negative integer weights, whose sums are exact, in expected O(n) (3-way
+    quickselect) instead of O(n log n).
     """
     n = values.shape[0]
     total = np.int64(0)
@@ -565,7 +553,7 @@ def _base_tallies_kernel(
     age, sex, edu, status, sector, size, wage, fte, weight, band, early, pension0
 ):  # fmt: skip
     # returns (ok, tallies...); ok is False for codes outside their ranges or a negative
-    # weight: the caller then takes the general numpy route (same numbers or errors)
+    # weight (the caller raises)
     n = age.shape[0]
     stocks = np.zeros((2, N_BANDS, N_EDU, 7), dtype=np.int64)
     age_tot = np.zeros(128, dtype=np.int64)
@@ -694,19 +682,22 @@ def _base_tallies_kernel(
     )
 
 
-def _base_tallies(base: Population, early: np.ndarray, pension0: int) -> _BaseTallies | None:
+def _base_tallies(base: Population, early: np.ndarray, pension0: int) -> _BaseTallies:
     """Everything the tables read from ``base``, in two passes of one Numba kernel.
 
     Replaces ~15 numpy passes with masks over the records (~0.2 s for 4.3 M records).
-    ``None`` when a code lies outside its range or a weight is negative: the caller then
-    takes the numpy route, which gives the same numbers or raises the same errors.
+    Raises :class:`DataError` when a code lies outside its range or a weight is negative.
     """
     out = _base_tallies_kernel(
         base.age, base.sex, base.education, base.status, base.sector, base.employer_size,
         base.wage, base.fte, base.weight, _static_tables()["band"], early, np.int64(pension0),
     )  # fmt: skip
     if not out[0]:
-        return None
+        raise DataError(
+            "base population: a code outside its range (age < 0, sex not 0-1, education "
+            f"not 0-{N_EDU - 1}, status not 0-{_R}, sector not 0-{N_SECTOR - 1} or employer "
+            f"size not 0-{N_SIZE - 1} for the employed) or a negative weight"
+        )
     return _BaseTallies(*out[1:])
 
 
@@ -725,18 +716,19 @@ def calibrate(
     early = _early_hazards(p) if early is None else early
     pension0 = int(_pension_ages(start_year, start_year)[0])
     tallies = _base_tallies(base, early, pension0) if base is not None else None
-    return _calibrate(p, base, early, pension0, tallies)
+    return _calibrate(p, early, pension0, tallies)
 
 
 def _calibrate(
     p: ParameterSet,
-    base: Population | None,
     early: np.ndarray,
     pension0: int,
     tallies: _BaseTallies | None,
 ) -> tuple[np.ndarray, CalibrationReport]:
-    """:func:`calibrate` from the base's tallies when at hand (else from its records)."""
+    """:func:`calibrate` from the base's tallies (``None``: from the reference stocks)."""
     if tallies is not None:
+        # the base's student profile sets the study exit of 18-24 only: from 25 the small,
+        # flat shares of students reflect adults entering study, which is not modelled
         stay = student_stay_from_counts(
             tallies.age_total.astype(np.float64), tallies.age_students.astype(np.float64)
         )
@@ -744,14 +736,6 @@ def _calibrate(
         w = float(tallies.retire_weight)  # integer persons: exact
         e_to_r = float(tallies.retire_products.sum() / w) if w > 0 else 0.0
         return calibrate_transitions(tallies.stocks.astype(np.float64), p, stay, e_to_r)
-    if base is not None:
-        # the base's student profile sets the study exit of 18-24 only: from 25 the small,
-        # flat shares of students reflect adults entering study, which is not modelled
-        stay = student_stay_from_population(base)
-        stay[1:] = np.nan
-        m = (base.status <= _SELF) & (base.age <= 64)
-        e_to_r = _retirement_rate(base.age[m], base.weight[m], early, pension0)
-        return calibrate_transitions(stocks_from_population(base), p, stay, e_to_r)
     ref = reference_stocks()
     ages = np.arange(18, 65)
     emp_w = ref[..., :3].sum(axis=(0, 2, 3))[band_of_age()[ages]]  # uniform within band
@@ -767,15 +751,7 @@ def _retirement_rate(age: np.ndarray, weight: np.ndarray, early: np.ndarray, pen
     return float((w * p).sum() / w.sum()) if w.sum() > 0 else 0.0
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cw = np.cumsum(weights[order].astype(float))
-    return float(values[order][np.searchsorted(cw, 0.5 * cw[-1])])
-
-
-def _wages_and_part_time(
-    base: Population, tallies: _BaseTallies | None
-) -> tuple[np.ndarray, np.ndarray, float]:
+def _wages_and_part_time(tallies: _BaseTallies) -> tuple[np.ndarray, np.ndarray, float]:
     """Entry wage by education (EUR/year), P(part-time) by sex, mean part-time fte.
 
     The entry wage is the weighted median wage of paid employees aged 18-29 of the
@@ -784,32 +760,15 @@ def _wages_and_part_time(
     entry_wage = np.zeros(N_EDU)
     part_time = np.zeros(2)
     pt_fte = []
-    if tallies is not None:
-        for e in range(N_EDU):
-            if not tallies.wage_found[e]:
-                raise DataError(f"base population has no paid employees with education {e}")
-            entry_wage[e] = tallies.wage_median[e]
-        for s in (0, 1):
-            w_all = float(tallies.fte_weight[s])  # integer persons: exact sums
-            w_pt = float(tallies.part_time_weight[s])
-            part_time[s] = w_pt / w_all if w_all > 0 else 0.0
-            pt_fte.append(tallies.part_time_products[s].sum() / max(w_pt, 1.0))
-    else:
-        emp = (base.status <= _PUB) & (base.wage > 0)
-        young = emp & (base.age <= 29)
-        for e in range(N_EDU):
-            m = young & (base.education == e)
-            if not m.any():
-                m = emp & (base.education == e)
-            if not m.any():
-                raise DataError(f"base population has no paid employees with education {e}")
-            entry_wage[e] = _weighted_median(base.wage[m].astype(float), base.weight[m])
-        for s in (0, 1):
-            m = (base.status <= _SELF) & (base.sex == s) & (base.fte > 0)
-            w = base.weight[m].astype(float)
-            pt = base.fte[m] < 0.999
-            part_time[s] = float((w * pt).sum() / w.sum()) if w.sum() > 0 else 0.0
-            pt_fte.append((base.fte[m][pt] * w[pt]).sum() / max(w[pt].sum(), 1.0))
+    for e in range(N_EDU):
+        if not tallies.wage_found[e]:
+            raise DataError(f"base population has no paid employees with education {e}")
+        entry_wage[e] = tallies.wage_median[e]
+    for s in (0, 1):
+        w_all = float(tallies.fte_weight[s])  # integer persons: exact sums
+        w_pt = float(tallies.part_time_weight[s])
+        part_time[s] = w_pt / w_all if w_all > 0 else 0.0
+        pt_fte.append(tallies.part_time_products[s].sum() / max(w_pt, 1.0))
     part_time_fte = float(np.mean(pt_fte)) if part_time.sum() > 0 else 1.0
     return entry_wage, part_time, part_time_fte
 
@@ -843,16 +802,15 @@ def demography_tables(
     early = _early_hazards(p)
     pension0 = int(_pension_ages(start_year, start_year)[0])
     tallies = _base_tallies(base, early, pension0) if base is not None else None
-    P, _ = _calibrate(p, base, early, pension0, tallies)
+    P, _ = _calibrate(p, early, pension0, tallies)
     cum = np.cumsum(P, axis=-1)
     cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
     jc = static["job_change"]
     job_change = np.minimum(jc * p.value("transitions.job_change_scale"), 1.0)
-    job_cells = tallies.job_cells if tallies is not None else None
-    job_cum = np.cumsum(_job_allocation(base, job_cells), axis=-1)
+    job_cum = np.cumsum(_job_allocation(tallies.job_cells if tallies else None), axis=-1)
     job_cum[:, -1] = 2.0
-    if base is not None:
-        entry_wage, part_time, part_time_fte = _wages_and_part_time(base, tallies)
+    if tallies is not None:
+        entry_wage, part_time, part_time_fte = _wages_and_part_time(tallies)
     else:
         ratio = np.array([p.value(f"wage.education_ratio_{x}") for x in ("low", "medium", "high")])
         entry_wage = (
@@ -866,11 +824,6 @@ def demography_tables(
     for s in (0, 1):
         if tallies is not None:
             mix = tallies.upgrade_mix[s].astype(np.float64)  # integer persons: exact
-        elif base is not None:
-            m = (base.sex == s) & (base.age >= 25) & (base.age <= 29) & (base.status != _S)
-            mix = np.bincount(
-                base.education[m], weights=base.weight[m].astype(float), minlength=N_EDU
-            )
         else:
             mix = reference_stocks()[s, 1].sum(axis=-1)  # 25-29 by education
         if mix.sum() <= 0:
