@@ -568,25 +568,13 @@ def _base_tallies_kernel(
     n_ret = 0
     ret_w = np.int64(0)
     pt_limit = np.float32(0.999)  # numpy compares float32 fte with a float32 0.999
+    ok = True
     for i in range(n):
         a, s, e, st = np.int64(age[i]), np.int64(sex[i]), np.int64(edu[i]), np.int64(status[i])
         w = np.int64(weight[i])
         if a < 0 or s < 0 or s > 1 or e < 0 or e >= N_EDU or st < 0 or st > _R or w < 0:
-            return (
-                False,
-                stocks,
-                age_tot,
-                age_stud,
-                job,
-                np.zeros(0),
-                ret_w,
-                fte_w,
-                pt_w,
-                (np.zeros(0), np.zeros(0)),
-                np.zeros(N_EDU),
-                n_emp > 0,
-                mix,
-            )
+            ok = False
+            break
         age_tot[a] += w
         if st == _S:
             age_stud[a] += w
@@ -595,21 +583,8 @@ def _base_tallies_kernel(
         if st <= _SELF:
             sc, sz = np.int64(sector[i]), np.int64(size[i])
             if sc < 0 or sc >= N_SECTOR or sz < 0 or sz >= N_SIZE:
-                return (
-                    False,
-                    stocks,
-                    age_tot,
-                    age_stud,
-                    job,
-                    np.zeros(0),
-                    ret_w,
-                    fte_w,
-                    pt_w,
-                    (np.zeros(0), np.zeros(0)),
-                    np.zeros(N_EDU),
-                    n_emp > 0,
-                    mix,
-                )
+                ok = False
+                break
             job[st, sc * N_SIZE + sz] += w
             if a <= 64:
                 n_ret += 1
@@ -625,6 +600,22 @@ def _base_tallies_kernel(
                 n_young[e] += 1
         if a >= 25 and a <= 29 and st != _S:
             mix[s, e] += w
+    if not ok:
+        return (
+            False,
+            stocks,
+            age_tot,
+            age_stud,
+            job,
+            np.zeros(0),
+            ret_w,
+            fte_w,
+            pt_w,
+            (np.zeros(0), np.zeros(0)),
+            np.zeros(N_EDU),
+            n_emp > 0,
+            mix,
+        )
     # second pass: the non-integer terms in record order, and the wages for the medians
     ret_p = np.empty(n_ret, dtype=np.float64)
     pt_p0 = np.empty(pt_n[0], dtype=np.float64)
