@@ -169,7 +169,7 @@ class Results:
     def _lines_all(self) -> pd.DataFrame:
         """The cost lines of group ``all``: the rows of ``_lines`` with that group, in the
         same order (lines are built per tally row, so building them from the ``all`` rows of
-        the tallies gives the same lines, at a thirteenth of the work)."""
+        the tallies gives the same lines, for one group instead of all)."""
         if "_lines" in self.__dict__:
             return self._lines.loc[self._lines["group"] == ALL_GROUP]
         inst = self._inst.loc[self._inst["group"] == ALL_GROUP]

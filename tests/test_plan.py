@@ -10,6 +10,7 @@ from llrsim.engine.build import build_plan
 from llrsim.engine.plan import (
     EMPLOYEE_ONLY_KINDS,
     N_SPEND_CLASSES,
+    SPEND_EMPLOYEE,
     STEP_GUIDE,
     KernelPlan,
     spend_class,
@@ -38,7 +39,7 @@ def test_spending_lists_hold_exactly_the_instruments_that_can_pay(plan):
     types = plan.q[..., m.Q_TYPES_MASK].astype(np.int64)
     spends = ~np.isin(plan.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
     n_s, n_y, n_i = plan.active.shape
-    for ekind in range(32):
+    for ekind in range(SPEND_EMPLOYEE):
         for employee in (False, True):
             c = spend_class(ekind, employee)
             assert 0 <= c < N_SPEND_CLASSES
@@ -54,6 +55,11 @@ def test_spending_lists_hold_exactly_the_instruments_that_can_pay(plan):
                     ]
                     got = plan.spend_idx[s, y, c, : plan.spend_n[s, y, c]].tolist()
                     assert got == want
+
+
+def test_spend_class_refuses_an_unknown_training_type():
+    with pytest.raises(ValueError, match="training-type bit set"):
+        spend_class(SPEND_EMPLOYEE, True)
 
 
 def test_guidance_aliases_only_identical_rules(plan):

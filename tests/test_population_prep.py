@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llrsim.errors import DataError
 from llrsim.population import dynamics
@@ -73,7 +75,7 @@ def test_a_code_out_of_range_is_refused(pop):
     cols["sex"] = cols["sex"].copy()
     cols["sex"][0] = 5
     odd = Population(year=pop.year, **cols)
-    with pytest.raises(DataError, match="a code outside its range"):
+    with pytest.raises(DataError, match=r"record 0 \(person_id \d+\) has a code outside"):
         demography_tables(2025, 2034, base=odd)
 
 
@@ -125,3 +127,22 @@ def test_entrants_without_18_year_olds_are_refused(pop):
     no18 = pop.take(np.flatnonzero(pop.age != 18))
     with pytest.raises(DataError, match="no 18-year-olds"):
         entrants(no18, YEARS, seed=1)
+
+
+@settings(max_examples=100, deadline=None)  # the first example compiles the kernels
+@given(
+    st.lists(st.integers(0, 50), min_size=1, max_size=60),
+    st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=20),
+)
+def test_donor_pick_equals_a_clipped_searchsorted(weights, draws):
+    """The guide-table search picks the donor a plain cumulative-weight search picks."""
+    from llrsim.population.project import _pick_in, _pool_cums
+
+    w = np.asarray(weights, dtype=np.int64)
+    pools = np.arange(w.size, dtype=np.int64)
+    starts = np.array([0, w.size], dtype=np.int64)
+    cum, guide = _pool_cums(pools, starts, w)
+    plain = np.cumsum(w.astype(np.float64))
+    for u in draws:
+        want = min(int(np.searchsorted(plain, u * plain[-1], side="right")), w.size - 1)
+        assert _pick_in(pools, cum, guide, 0, 0, w.size, u) == want

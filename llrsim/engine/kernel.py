@@ -106,7 +106,7 @@ from llrsim.engine.mechanisms import (
     W_TRANSACTIONS,
     W_USERS,
 )
-from llrsim.engine.plan import STEP_CONVERT, STEP_GUIDE
+from llrsim.engine.plan import SPEND_EMPLOYEE, STEP_CONVERT, STEP_GUIDE
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
@@ -424,7 +424,7 @@ def _run_chunk(
             # p1 is needed only for p0 <= u < p_hi (response_from_logit returns p0 when there is
             # no boost, and 0 for p0 = 0 where logit(p0) = -inf)
             need_p1 = not base and u < p_hi
-            sc = 32 * np.int64(employee) + ekind  # plan.spend_class
+            sc = SPEND_EMPLOYEE * np.int64(employee) + ekind  # plan.spend_class
             lp0 = np.nan
             for s in range(n_s):
                 # flat row offsets: parameters and ledgers of (s, y) / s, tallies of (k, s, y)

@@ -15,18 +15,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from llrsim.behaviour.episode import TRAINING_TYPES
 from llrsim.engine import mechanisms as m
 from llrsim.predicates import P_LEN
 
-#: the kernel steps that go through a list of instruments (``KernelPlan.step_idx``)
+#: the kernel steps that go through a list of instruments (``KernelPlan.step_idx``); the
+#: spending step has its own lists per episode class (``KernelPlan.spend_idx``)
 STEP_CONVERT = 0  # in force, and takes over the balance of an instrument no longer in force
-STEP_SPEND = 1  # in force, and can pay for a training episode (not guidance or exchange)
-STEP_GUIDE = 2  # in force career-guidance vouchers (loopbaancheques)
-N_STEPS = 3
+STEP_GUIDE = 1  # in force career-guidance vouchers (loopbaancheques)
+N_STEPS = 2
 
 #: the spending lists (``KernelPlan.spend_idx``) are kept per class of training episode:
-#: ``spend_class(ekind, employee) = 32 * employee + ekind`` (ekind: bit set of the 5 types)
-N_SPEND_CLASSES = 64
+#: ``spend_class(ekind, employee) = SPEND_EMPLOYEE * employee + ekind``, where ``ekind`` is
+#: a bit set of the training types (:data:`llrsim.behaviour.episode.TRAINING_TYPES`)
+SPEND_EMPLOYEE = 1 << len(TRAINING_TYPES)
+N_SPEND_CLASSES = 2 * SPEND_EMPLOYEE
 #: mechanisms that pay only for an employee's training (time, leave, employer subsidy and
 #: obligation)
 EMPLOYEE_ONLY_KINDS = (m.KIND_TIME, m.KIND_LEAVE, m.KIND_SUBSIDY, m.KIND_OBLIGATION)
@@ -34,7 +37,9 @@ EMPLOYEE_ONLY_KINDS = (m.KIND_TIME, m.KIND_LEAVE, m.KIND_SUBSIDY, m.KIND_OBLIGAT
 
 def spend_class(ekind: int, employee: bool) -> int:
     """Index of the spending list for an episode of training types ``ekind`` (bit set)."""
-    return 32 * int(employee) + int(ekind)
+    if not 0 <= ekind < SPEND_EMPLOYEE:
+        raise ValueError(f"training-type bit set {ekind} outside [0, {SPEND_EMPLOYEE})")
+    return SPEND_EMPLOYEE * int(employee) + int(ekind)
 
 
 @dataclass
@@ -159,11 +164,7 @@ class KernelPlan:
                 src = source[a, b]
                 converts = act & (src >= 0) & ~act[np.maximum(src, 0)]
                 guides = act & (self.kind == m.KIND_GUIDANCE) & (self.guide_alias[a] < 0)
-                for step, chosen in (
-                    (STEP_CONVERT, converts),
-                    (STEP_SPEND, act & spends),
-                    (STEP_GUIDE, guides),
-                ):
+                for step, chosen in ((STEP_CONVERT, converts), (STEP_GUIDE, guides)):
                     idx = np.flatnonzero(chosen)
                     self.step_idx[a, b, step, : idx.size] = idx
                     self.step_n[a, b, step] = idx.size
@@ -175,7 +176,7 @@ class KernelPlan:
         """``spend_idx[s, y, c, :spend_n[s, y, c]]``: the spending instruments of class c."""
         s, y, i = self.active.shape
         c = np.arange(N_SPEND_CLASSES)
-        ekind, employee = c % 32, c >= 32
+        ekind, employee = c % SPEND_EMPLOYEE, c >= SPEND_EMPLOYEE
         types = self.q[..., m.Q_TYPES_MASK].astype(np.int64)  # (S, Y, I)
         covers = (types[:, :, None, :] & ekind[None, None, :, None]) != 0
         for_whom = employee[:, None] | ~np.isin(self.kind, EMPLOYEE_ONLY_KINDS)[None, :]

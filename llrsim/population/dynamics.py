@@ -552,8 +552,8 @@ def _weighted_select(values: np.ndarray, weights: np.ndarray) -> float:
 def _base_tallies_kernel(
     age, sex, edu, status, sector, size, wage, fte, weight, band, early, pension0
 ):  # fmt: skip
-    # returns (ok, tallies...); ok is False for codes outside their ranges or a negative
-    # weight (the caller raises)
+    # returns (bad, tallies...); bad is the first record with a code outside its range or a
+    # negative weight (the caller raises), -1 when there is none
     n = age.shape[0]
     stocks = np.zeros((2, N_BANDS, N_EDU, 7), dtype=np.int64)
     age_tot = np.zeros(128, dtype=np.int64)
@@ -568,12 +568,12 @@ def _base_tallies_kernel(
     n_ret = 0
     ret_w = np.int64(0)
     pt_limit = np.float32(0.999)  # numpy compares float32 fte with a float32 0.999
-    ok = True
+    bad = np.int64(-1)  # the first record with a code out of range or a negative weight
     for i in range(n):
         a, s, e, st = np.int64(age[i]), np.int64(sex[i]), np.int64(edu[i]), np.int64(status[i])
         w = np.int64(weight[i])
         if a < 0 or s < 0 or s > 1 or e < 0 or e >= N_EDU or st < 0 or st > _R or w < 0:
-            ok = False
+            bad = i
             break
         age_tot[a] += w
         if st == _S:
@@ -583,7 +583,7 @@ def _base_tallies_kernel(
         if st <= _SELF:
             sc, sz = np.int64(sector[i]), np.int64(size[i])
             if sc < 0 or sc >= N_SECTOR or sz < 0 or sz >= N_SIZE:
-                ok = False
+                bad = i
                 break
             job[st, sc * N_SIZE + sz] += w
             if a <= 64:
@@ -600,9 +600,9 @@ def _base_tallies_kernel(
                 n_young[e] += 1
         if a >= 25 and a <= 29 and st != _S:
             mix[s, e] += w
-    if not ok:
+    if bad >= 0:
         return (
-            False,
+            np.int64(bad),
             stocks,
             age_tot,
             age_stud,
@@ -657,7 +657,7 @@ def _base_tallies_kernel(
             lo, hi = wage_start[e], wage_start[e + 1]
             medians[e] = _weighted_select(wage_v[lo:hi], wage_w[lo:hi])
     return (
-        True,
+        np.int64(-1),
         stocks,
         age_tot,
         age_stud,
@@ -683,11 +683,13 @@ def _base_tallies(base: Population, early: np.ndarray, pension0: int) -> _BaseTa
         base.age, base.sex, base.education, base.status, base.sector, base.employer_size,
         base.wage, base.fte, base.weight, _static_tables()["band"], early, np.int64(pension0),
     )  # fmt: skip
-    if not out[0]:
+    if out[0] >= 0:
+        i = int(out[0])
         raise DataError(
-            "base population: a code outside its range (age < 0, sex not 0-1, education "
-            f"not 0-{N_EDU - 1}, status not 0-{_R}, sector not 0-{N_SECTOR - 1} or employer "
-            f"size not 0-{N_SIZE - 1} for the employed) or a negative weight"
+            f"base population: record {i} (person_id {int(base.person_id[i])}) has a code "
+            f"outside its range (age < 0, sex not 0-1, education not 0-{N_EDU - 1}, status "
+            f"not 0-{_R}, sector not 0-{N_SECTOR - 1} or employer size not 0-{N_SIZE - 1} "
+            "for the employed) or a negative weight"
         )
     return _BaseTallies(*out[1:])
 
@@ -798,7 +800,8 @@ def demography_tables(
     cum[..., -1] = 2.0  # guard against rounding: the last state catches u close to 1
     jc = static["job_change"]
     job_change = np.minimum(jc * p.value("transitions.job_change_scale"), 1.0)
-    job_cum = np.cumsum(_job_allocation(tallies.job_cells if tallies else None), axis=-1)
+    job_cells = tallies.job_cells if tallies is not None else None
+    job_cum = np.cumsum(_job_allocation(job_cells), axis=-1)
     job_cum[:, -1] = 2.0
     if tallies is not None:
         entry_wage, part_time, part_time_fte = _wages_and_part_time(tallies)
