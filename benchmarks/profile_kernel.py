@@ -85,28 +85,21 @@ def _micro_p0(coef, st, reps):
 
 
 @numba.njit(cache=True)
-def _micro_rows(preds, st, um, reps):
-    acc = 0
-    for _ in range(reps):
-        for i in range(st.shape[0]):
-            for g in range(preds.shape[0]):
-                if matches_row(
-                    preds, g, np.int64(st[i, 0]), np.int64(st[i, 1]), np.int64(st[i, 2]),
-                    np.int64(st[i, 3]), np.int64(st[i, 5]), np.int64(st[i, 4]),
-                    np.int64(st[i, 7]), np.int64(st[i, 6]), np.int64(um[i]), np.int64(0),
-                ):  # fmt: skip
-                    acc += 1
-    return acc
+def _match_view(preds, g, age, sex, edu, status, size, sector, flags, exp, um, groups):
+    """One predicate through :func:`matches` on a row view (not the kernel's path)."""
+    return matches(preds[g], age, sex, edu, status, size, sector, flags, exp, um, groups)
 
 
 @numba.njit(cache=True)
-def _micro_predicates(preds, st, um, reps):
+def _micro_rows(match, preds, st, um, reps):
+    """Every predicate of ``preds`` for every record, through ``match`` (``matches_row``, as
+    the kernel, or :func:`_match_view`); numba compiles one loop per function passed."""
     acc = 0
     for _ in range(reps):
         for i in range(st.shape[0]):
             for g in range(preds.shape[0]):
-                if matches(
-                    preds[g], np.int64(st[i, 0]), np.int64(st[i, 1]), np.int64(st[i, 2]),
+                if match(
+                    preds, g, np.int64(st[i, 0]), np.int64(st[i, 1]), np.int64(st[i, 2]),
                     np.int64(st[i, 3]), np.int64(st[i, 5]), np.int64(st[i, 4]),
                     np.int64(st[i, 7]), np.int64(st[i, 6]), np.int64(um[i]), np.int64(0),
                 ):  # fmt: skip
@@ -136,11 +129,11 @@ def micro(ctx, repeat: int, rec) -> None:
          lambda: _micro_episode(ctx.coef, edu, u, reps)),
         ("participation probability p0 (exp)", lambda: _micro_p0(ctx.coef, st, reps)),
         (f"{len(groups.names())} group predicates (matches_row, as the kernel)",
-         lambda: _micro_rows(groups.compiled().copy(), st, um, reps)),
+         lambda: _micro_rows(matches_row, groups.compiled().copy(), st, um, reps)),
         (f"{ctx.plan.unique_elig.shape[0]} distinct eligibility rules (matches_row)",
-         lambda: _micro_rows(ctx.plan.unique_elig, st, um, reps)),
+         lambda: _micro_rows(matches_row, ctx.plan.unique_elig, st, um, reps)),
         (f"{len(groups.names())} group predicates via matches(row view) (not the kernel)",
-         lambda: _micro_predicates(groups.compiled().copy(), st, um, 1)),
+         lambda: _micro_rows(_match_view, groups.compiled().copy(), st, um, 1)),
     )  # fmt: skip
     for label, fn in cases:
         c, _ = cpu_time(fn, repeat)

@@ -212,17 +212,6 @@ def _group_mask(group_preds, age, sex, edu, status, size, sector, flags, exp, un
 
 
 @nb.njit(cache=True)
-def _n_at_most(bounds, x) -> np.int64:
-    """Number of the sorted ``bounds`` that are at most ``x``."""
-    n = np.int64(0)
-    for b in bounds:
-        if b > x:
-            break
-        n += 1
-    return n
-
-
-@nb.njit(cache=True)
 def _slot_of(mask, hkeys, hvals, slot_mask, n_used) -> np.int64:
     """Index of the group ``mask`` in the chunk's table of distinct masks (added when new).
 
@@ -365,7 +354,7 @@ def _run_chunk(
                 break
             a_c = age_class[min(max(age, 0), 127)]
             x_c = exp_class[min(max(exp, 0), 127)]
-            u_c = _n_at_most(unemp_bounds, um)
+            u_c = np.searchsorted(unemp_bounds, um, side="right")  # thresholds <= um
             if not (
                 edu == c_edu
                 and status == c_status

@@ -147,17 +147,15 @@ class KernelPlan:
                 self.act_n[a, b] = idx.size
         self.bal_idx = np.zeros((s, max(i, 1)), dtype=np.int64)
         self.bal_n = np.zeros(s, dtype=np.int64)
-        is_bal = np.isin(self.kind, m.BALANCE_KINDS)
         for a in range(s):
-            idx = np.flatnonzero(is_bal & self.active[a].any(axis=0))
+            idx = np.flatnonzero(is_account & self.active[a].any(axis=0))
             self.bal_idx[a, : idx.size] = idx
             self.bal_n[a] = idx.size
         self.step_idx = np.zeros((s, y, N_STEPS, max(i, 1)), dtype=np.int64)
         self.step_n = np.zeros((s, y, N_STEPS), dtype=np.int64)
         source = self.q[..., m.Q_CONVERT_FROM].astype(np.int64)
-        spends = ~np.isin(self.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
         self.guide_alias = self._guidance_aliases()
-        self.spend_idx, self.spend_n = self._spending_lists(spends)
+        self.spend_idx, self.spend_n = self._spending_lists()
         for a in range(s):
             for b in range(y):
                 act = self.active[a, b]
@@ -172,9 +170,10 @@ class KernelPlan:
         if len(years) == 0 or np.any(np.diff(years) != 1):
             raise ValueError(f"years must be consecutive and increasing, got {self.years}")
 
-    def _spending_lists(self, spends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _spending_lists(self) -> tuple[np.ndarray, np.ndarray]:
         """``spend_idx[s, y, c, :spend_n[s, y, c]]``: the spending instruments of class c."""
         s, y, i = self.active.shape
+        spends = ~np.isin(self.kind, (m.KIND_GUIDANCE, m.KIND_EXCHANGE))
         c = np.arange(N_SPEND_CLASSES)
         ekind, employee = c % SPEND_EMPLOYEE, c >= SPEND_EMPLOYEE
         types = self.q[..., m.Q_TYPES_MASK].astype(np.int64)  # (S, Y, I)
