@@ -88,3 +88,54 @@ def test_aliased_guidance_tallies_equal_the_computed_ones(plan):
     assert int(b["users"].sum()) > 0
     for v in a.data_vars:
         np.testing.assert_array_equal(a[v].values, b[v].values)
+
+
+def test_guidance_gate_is_the_largest_take_up_probability_where_the_step_runs(plan):
+    """gate_p[y, g, t] = max over the scenarios whose step 4 holds voucher g in year y."""
+    from llrsim.engine.kernel import QI_KEY, guidance_gate, integer_fields, takeup_table
+
+    qi, ptab = integer_fields(plan.q), takeup_table(plan.q)
+    gate_idx, gate_key, gate_p = guidance_gate(plan.step_idx, plan.step_n, qi, ptab)
+    j = plan.instruments.index("loopbaancheques")
+    assert gate_idx.tolist() == [j]
+    assert gate_key[0] == qi[0, 0, j, QI_KEY] and gate_key[0] == int(plan.q[0, 0, j, m.Q_KEY])
+    n_y = len(plan.years)
+    stepping = [0, 1, 2]  # S0, S1, S2 (S4, S5 are aliases of S0; S3, S6 have none)
+    for y in range(n_y):
+        want = ptab[stepping, y, j, :].max(axis=0)
+        np.testing.assert_array_equal(gate_p[y * len(gate_idx) : (y + 1) * len(gate_idx)][0], want)
+        assert (want > ptab[0, y, j, :]).all()  # S1's awareness raises the bound
+
+
+def test_guidance_gate_opens_when_the_period_length_changes(plan):
+    """A period length that changes over the years would make a late end of period differ
+    from an end in time: the gate is then always open (2 > any draw)."""
+    from llrsim.engine.kernel import QI_PERIOD, guidance_gate, integer_fields, takeup_table
+
+    qi, ptab = integer_fields(plan.q), takeup_table(plan.q)
+    j = plan.instruments.index("loopbaancheques")
+    qi[1, 5:, j, QI_PERIOD] += 1  # S1 only, from the sixth year on
+    _, _, gate_p = guidance_gate(plan.step_idx, plan.step_n, qi, ptab)
+    assert (gate_p == 2.0).all()
+
+
+def test_gated_guidance_tallies_equal_an_always_open_gate(monkeypatch):
+    """Skipping step 4 when the draw reaches every scenario's take-up probability changes
+    no tally: the same run with the gate forced open (gate_p = 2) gives identical arrays."""
+    import llrsim
+    import llrsim.engine.run as run_mod
+    from llrsim.engine.kernel import guidance_gate
+
+    pop = llrsim.synthesize(n=4000, seed=5)
+    years = range(2025, 2035)
+    gated = llrsim.simulate(pop, ["S0", "S1", "S2"], years=years, seed=7).tallies
+
+    def always_open(*args):
+        idx, key, p = guidance_gate(*args)
+        return idx, key, np.full_like(p, 2.0)
+
+    monkeypatch.setattr(run_mod, "guidance_gate", always_open)
+    opened = llrsim.simulate(pop, ["S0", "S1", "S2"], years=years, seed=7).tallies
+    assert int(gated["users"].sel(instrument="loopbaancheques").sum()) > 0
+    for v in gated.data_vars:
+        np.testing.assert_array_equal(gated[v].values, opened[v].values)

@@ -135,6 +135,7 @@ __all__ = [
     "N_Q",
     "expand_tallies",
     "group_masks",
+    "guidance_gate",
     "hot_fields",
     "integer_fields",
     "mask_order",
@@ -265,8 +266,8 @@ def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
     spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
-    exp_class, unemp_bounds, acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used, bal,
-    btot, guid_start, guid_count, ever, eu,
+    exp_class, unemp_bounds, gate_idx, gate_key, gate_p, acc_p, acc_i, pers, elig_t, hkeys,
+    hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
@@ -386,6 +387,15 @@ def _run_chunk(
                     elig_t[k, y, u_i] += w
             employee = status == _EMP_PRIV or status == _EMP_PUB
             tix = sex * 4 + (2 if edu == _HIGH else 0) + (1 if size >= _SIZE_MEDIUM else 0)
+            # the career-guidance gate (guidance_gate): one take-up draw per guidance voucher
+            # for the person-year; when it reaches no scenario's take-up probability, no
+            # scenario starts a period this year, and step 4 is skipped in all of them
+            guide_go = False
+            for jg in range(gate_idx.shape[0]):
+                ug = uniform_from_key(pykey, TAKEUP_BASE, gate_key[jg])
+                if ug < gate_p[y * gate_idx.shape[0] + jg, tix]:
+                    guide_go = True
+                    break
             p0 = participation_probability(coef, age, sex, edu, status, size, sector)
             u = uniform_from_key(pykey, PARTICIPATION, 0)
             base = u < p0
@@ -506,7 +516,7 @@ def _run_chunk(
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
                 # period follow in the same year with probability Q_SECOND_SHARE each.
-                for ja in range(step_n[s, y, STEP_GUIDE]):
+                for ja in range(step_n[s, y, STEP_GUIDE] if guide_go else 0):
                     j = step_idx[s, y, STEP_GUIDE, ja]
                     if not eu[elig_id[sy + j]]:
                         continue
@@ -794,6 +804,42 @@ def takeup_table(q) -> np.ndarray:
     return pt
 
 
+def guidance_gate(
+    step_idx: np.ndarray, step_n: np.ndarray, qi: np.ndarray, ptab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The career-guidance gate: ``(gate_idx, gate_key, gate_p)``.
+
+    ``gate_idx`` lists the guidance vouchers (loopbaancheques) of any scenario's step 4
+    (STEP_GUIDE), ``gate_key`` their take-up keys, and ``gate_p[y * G + g, t]`` the largest
+    take-up probability of voucher ``g`` in year ``y`` for person type ``t`` over the
+    scenarios where it is in step 4 (``qi`` and ``ptab`` shaped ``(S, Y, I, ...)``). A
+    person-year whose first take-up draw of every voucher reaches its ``gate_p`` starts a
+    period in no scenario, so the kernel skips step 4 for it. The only other thing step 4
+    does is end a period that is over; done later instead, at the next year the step runs,
+    that gives the same state provided the period length is the same in every year (a
+    period over stays over). A voucher whose key or period length changes over a scenario's
+    years gets ``gate_p = 2``: its gate is always open and step 4 runs every year.
+    """
+    n_s, n_y = step_n.shape[:2]
+    in_step = np.zeros(qi.shape[:3], dtype=np.bool_)  # (S, Y, I)
+    for s in range(n_s):
+        for y in range(n_y):
+            in_step[s, y, step_idx[s, y, STEP_GUIDE, : step_n[s, y, STEP_GUIDE]]] = True
+    gate_idx = np.flatnonzero(in_step.any(axis=(0, 1))).astype(np.int64)
+    gate_key = np.zeros(gate_idx.size, dtype=np.int64)
+    gate_p = np.zeros((n_y, gate_idx.size, 8), dtype=np.float64)
+    for g, j in enumerate(gate_idx):
+        where = in_step[:, :, j]
+        keys = qi[:, :, j, QI_KEY][where]
+        gate_key[g] = keys[0]
+        periods_fixed = all(np.unique(qi[s, where[s], j, QI_PERIOD]).size <= 1 for s in range(n_s))
+        if np.unique(keys).size > 1 or not periods_fixed:
+            gate_p[:, g, :] = 2.0
+            continue
+        gate_p[:, g, :] = np.where(where[:, :, None], ptab[:, :, j, :], 0.0).max(axis=0)
+    return gate_idx, gate_key, gate_p.reshape(n_y * gate_idx.size, 8)
+
+
 def predicate_classes(*preds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the predicates ``preds`` (compiled rows) can change their answer.
 
@@ -824,7 +870,8 @@ def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, spend_idx,
     spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class,
-    unemp_bounds, acc_p, acc_i, pers, elig_t, hkeys, hvals, slot_mask, n_used,
+    unemp_bounds, gate_idx, gate_key, gate_p, acc_p, acc_i, pers, elig_t, hkeys, hvals,
+    slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
@@ -842,7 +889,8 @@ def policy_kernel(
             c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
             step_idx, step_n, spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef,
-            odds_growth, age_class, exp_class, unemp_bounds, acc_p[c], acc_i[c],
+            odds_growth, age_class, exp_class, unemp_bounds, gate_idx, gate_key, gate_p,
+            acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),

@@ -14,6 +14,7 @@ import xarray as xr
 from llrsim.behaviour.response import odds_growth_max
 from llrsim.engine.kernel import (
     expand_tallies,
+    guidance_gate,
     hot_fields,
     integer_fields,
     mask_order,
@@ -113,6 +114,9 @@ def run_plan(
     n_s, n_y, n_i = plan.active.shape
     n_syi = n_s * n_y * n_i
     order, init_mask = mask_order(preds, block, pop.unemployment_months)
+    ptab = takeup_table(plan.q)
+    qi = integer_fields(plan.q)
+    gate_idx, gate_key, gate_p = guidance_gate(plan.step_idx, plan.step_n, qi, ptab)
     args = (
         order,
         init_mask,
@@ -139,12 +143,15 @@ def run_plan(
         plan.bal_idx,
         plan.bal_n,
         plan.q.reshape(-1, plan.q.shape[-1]),
-        cache_line_rows(integer_fields(plan.q).reshape(n_syi, -1), 16),
+        cache_line_rows(qi.reshape(n_syi, -1), 16),
         cache_line_rows(hot_fields(plan.q).reshape(n_syi, -1), 8),
-        cache_line_rows(takeup_table(plan.q).reshape(n_syi, -1), 8),
+        cache_line_rows(ptab.reshape(n_syi, -1), 8),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
         *predicate_classes(preds, plan.unique_elig),
+        gate_idx,
+        gate_key,
+        cache_line_rows(gate_p, 8),
     )
     n_u = max(plan.unique_elig.shape[0], 1)
     slots = min(MASK_SLOTS, 1 << preds.shape[0])
