@@ -36,6 +36,7 @@ from llrsim.behaviour.episode import (
 )
 from llrsim.behaviour.participation import logistic, logit, participation_probability
 from llrsim.behaviour.response import response_from_logit, response_upper_bound
+from llrsim.engine import indexing
 from llrsim.engine.mechanisms import (
     HOURS_PER_MONTH_FULL_TIME,
     I_VARS,
@@ -118,6 +119,10 @@ from llrsim.population.dynamics import (
     in_model,
 )
 from llrsim.predicates import P_AGE_MAX, P_AGE_MIN, P_LEN, P_MIN_EXP, P_MIN_UNEMP, matches_row
+
+# every array index in this module is a non-negative offset, counter or code: its functions
+# are compiled without numba's negative-index wraparound (see llrsim/engine/indexing.py)
+indexing.install()
 
 N_PV = len(P_VARS)
 N_IV = len(I_VARS)
