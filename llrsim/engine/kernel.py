@@ -126,6 +126,14 @@ indexing.install()
 
 N_PV = len(P_VARS)
 N_IV = len(I_VARS)
+#: row widths of the flat per-(scenario, year, instrument) tables the chunk loop reads:
+#: ``qh`` and ``ptab`` one cache line of 8 floats, ``qi`` two lines of 16 integers. The
+#: tables, the tallies and the ledgers are passed flat (row ``r``, field ``f`` at
+#: ``r * width + f``) so that the row width is a compile-time constant: numba computes the
+#: address of a 2-d element with the row stride it loads from the array at run time
+N_QH = 8
+N_QI_ROW = 16
+N_PTAB = 8
 _EMP_PRIV, _EMP_PUB = int(Status.EMPLOYEE_PRIVATE), int(Status.EMPLOYEE_PUBLIC)
 _SELF = int(Status.SELF_EMPLOYED)
 _MEN, _WOMEN = int(Sex.MEN), int(Sex.WOMEN)
@@ -165,8 +173,8 @@ def _spend_fifo(bal, r, y, expiry, amount) -> np.int64:
     if amount <= 0:
         return np.int64(0)
     if expiry <= 0:
-        take = min(amount, bal[r, 0])
-        bal[r, 0] -= take
+        take = min(amount, bal[r * MAX_VINTAGES + 0])
+        bal[r * MAX_VINTAGES + 0] -= take
         return take
     taken = np.int64(0)
     first = y - expiry + 1
@@ -174,8 +182,8 @@ def _spend_fifo(bal, r, y, expiry, amount) -> np.int64:
         first = 0
     for t in range(first, y + 1):
         k = t % MAX_VINTAGES
-        take = min(amount - taken, bal[r, k])
-        bal[r, k] -= take
+        take = min(amount - taken, bal[r * MAX_VINTAGES + k])
+        bal[r * MAX_VINTAGES + k] -= take
         taken += take
         if taken == amount:
             break
@@ -255,14 +263,14 @@ def _spend(bal, btot, r, y, expiry, amount) -> np.int64:
 @nb.njit(cache=True)
 def _deposit(bal, btot, r, y, expiry, amount) -> None:
     """Put ``amount`` in the vintage of year index ``y`` of row ``r`` (and its total)."""
-    bal[r, _slot(y, expiry)] += amount
+    bal[r * MAX_VINTAGES + _slot(y, expiry)] += amount
     btot[r] += amount
 
 
 @nb.njit(cache=True)
 def _empty(bal, btot, r) -> None:
     for v in range(MAX_VINTAGES):
-        bal[r, v] = 0
+        bal[r * MAX_VINTAGES + v] = 0
     btot[r] = 0
 
 
@@ -277,7 +285,7 @@ def _run_chunk(
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
     Tallies go to the chunk's slot of the person-year's group mask (:func:`_slot_of`):
-    ``acc_p[kp, v]``, ``acc_i[ka + j, v]``, and — the same in every scenario —
+    ``acc_p[kp * N_PV + v]``, ``acc_i[(ka + j) * N_IV + v]``, and — the same in every scenario —
     persons ``pers[k, y]`` and eligible persons per distinct rule ``elig_t[k, y, u]``
     (:func:`expand_tallies` turns them into per-group tallies). Records are interleaved over
     chunks so that the entrants at the end of the arrays spread evenly over the threads;
@@ -355,8 +363,8 @@ def _run_chunk(
                         j = bal_idx[s, jb]
                         b = btot[bs + j]
                         if b > 0:
-                            acc_i[ka + j, W_OPENING] += b * w
-                            acc_i[ka + j, W_FORFEITED] += b * w
+                            acc_i[(ka + j) * N_IV + W_OPENING] += b * w
+                            acc_i[(ka + j) * N_IV + W_FORFEITED] += b * w
                 break
             a_c = age_class[min(max(age, 0), 127)]
             x_c = exp_class[min(max(exp, 0), 127)]
@@ -446,57 +454,57 @@ def _run_chunk(
                         j = bal_idx[s, jb]
                         b = btot[bs + j]
                         if b > 0:
-                            acc_i[ka + j, W_OPENING] += b * w
+                            acc_i[(ka + j) * N_IV + W_OPENING] += b * w
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
                 for ja in range(n_conv):
                     j = step_idx[s, y, STEP_CONVERT, ja]
-                    c = qi[sy + j, QI_CONVERT_FROM]
+                    c = qi[(sy + j) * N_QI_ROW + QI_CONVERT_FROM]
                     b = btot[bs + c]
                     if b > 0:
                         _empty(bal, btot, bs + c)
-                        conv = np.int64(b * q[sy + j, Q_CONVERT_FACTOR])
-                        acc_i[ka + c, W_EXCHANGED_OUT] += b * w
-                        acc_i[ka + j, W_EXCHANGED_IN] += conv * w
-                        _deposit(bal, btot, bs + j, y, qi[sy + j, QI_EXPIRY], conv)
+                        conv = np.int64(b * q[(sy + j) * N_Q + Q_CONVERT_FACTOR])
+                        acc_i[(ka + c) * N_IV + W_EXCHANGED_OUT] += b * w
+                        acc_i[(ka + j) * N_IV + W_EXCHANGED_IN] += conv * w
+                        _deposit(bal, btot, bs + j, y, qi[(sy + j) * N_QI_ROW + QI_EXPIRY], conv)
                 # 1c. forfeiture of rights no longer in force, and accrual
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
                     b = btot[bs + j]
                     if b > 0:
                         if n_conv == 0:
-                            acc_i[ka + j, W_OPENING] += b * w
-                        if (moved and qh[sy + j, H_TRANSFERABLE] == 0.0) or (
-                            not active[sy + j] and qh[sy + j, H_FORFEIT_INACTIVE] > 0.0
+                            acc_i[(ka + j) * N_IV + W_OPENING] += b * w
+                        if (moved and qh[(sy + j) * N_QH + H_TRANSFERABLE] == 0.0) or (
+                            not active[sy + j] and qh[(sy + j) * N_QH + H_FORFEIT_INACTIVE] > 0.0
                         ):
                             _empty(bal, btot, bs + j)
-                            acc_i[ka + j, W_FORFEITED] += b * w
+                            acc_i[(ka + j) * N_IV + W_FORFEITED] += b * w
                             b = 0
                     e_id = elig_id[sy + j]  # -1 when not in force
                     if e_id < 0 or not eu[e_id]:
                         continue
-                    acc = qh[sy + j, H_ACCRUAL]
-                    if qh[sy + j, H_PRO_RATA_FTE] > 0.0:
+                    acc = qh[(sy + j) * N_QH + H_ACCRUAL]
+                    if qh[(sy + j) * N_QH + H_PRO_RATA_FTE] > 0.0:
                         acc *= ft
                     a = np.int64(round(acc))
-                    cap = qi[sy + j, QI_CAP]
+                    cap = qi[(sy + j) * N_QI_ROW + QI_CAP]
                     if cap >= 0 and b + a > cap:
                         a = max(cap - b, 0)
                     if a > 0:
-                        _deposit(bal, btot, bs + j, y, qi[sy + j, QI_EXPIRY], a)
-                        acc_i[ka + j, W_ACCRUED] += a * w
+                        _deposit(bal, btot, bs + j, y, qi[(sy + j) * N_QI_ROW + QI_EXPIRY], a)
+                        acc_i[(ka + j) * N_IV + W_ACCRUED] += a * w
                         b += a
                     if (
                         need_p1
-                        and qh[sy + j, H_NEW_RIGHT] > 0.0
-                        and (qi[sy + j, QI_TYPES] & ekind) != 0
+                        and qh[(sy + j) * N_QH + H_NEW_RIGHT] > 0.0
+                        and (qi[(sy + j) * N_QI_ROW + QI_TYPES] & ekind) != 0
                     ):
                         if kind[j] == KIND_MONEY:
                             money_new += b
                         elif employee:
                             time_new += b
-                        if qh[sy + j, H_AWARENESS] > aware_new:
-                            aware_new = qh[sy + j, H_AWARENESS]
+                        if qh[(sy + j) * N_QH + H_AWARENESS] > aware_new:
+                            aware_new = qh[(sy + j) * N_QH + H_AWARENESS]
                 # 2. participation with common random numbers
                 trained = base
                 if need_p1 and (money_new > 0 or time_new > 0):
@@ -507,12 +515,12 @@ def _run_chunk(
                     )
                     trained = u < p1
                 if trained:
-                    acc_p[kp, V_PARTICIPANTS] += w
-                    acc_p[kp, V_MINUTES] += minutes * w
+                    acc_p[kp * N_PV + V_PARTICIPANTS] += w
+                    acc_p[kp * N_PV + V_MINUTES] += minutes * w
                     if base:
-                        acc_p[kp, V_BASELINE] += w
+                        acc_p[kp * N_PV + V_BASELINE] += w
                     else:
-                        acc_p[kp, V_ADDITIONAL] += w
+                        acc_p[kp * N_PV + V_ADDITIONAL] += w
                     _spend_episode(
                         s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc,
                         size, wg, ft, kind, spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal,
@@ -527,51 +535,51 @@ def _run_chunk(
                         continue
                     if (
                         guid_count[bs + j] > 0
-                        and year - guid_start[bs + j] >= qi[sy + j, QI_PERIOD]
+                        and year - guid_start[bs + j] >= qi[(sy + j) * N_QI_ROW + QI_PERIOD]
                     ):
                         guid_count[bs + j] = 0
                     if guid_count[bs + j] > 0:
                         continue
-                    key = qi[sy + j, QI_KEY]
-                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= ptab[sy + j, tix]:
+                    key = qi[(sy + j) * N_QI_ROW + QI_KEY]
+                    if uniform_from_key(pykey, TAKEUP_BASE, key) >= ptab[(sy + j) * N_PTAB + tix]:
                         continue
                     guid_start[bs + j] = year
                     n_use = 1
-                    n_max = qi[sy + j, QI_N_PER_PERIOD]
+                    n_max = qi[(sy + j) * N_QI_ROW + QI_N_PER_PERIOD]
                     while n_use < n_max and (
                         uniform_from_key(pykey, TAKEUP_BASE + n_use, key)
-                        < q[sy + j, Q_SECOND_SHARE]
+                        < q[(sy + j) * N_Q + Q_SECOND_SHARE]
                     ):
                         n_use += 1
                     guid_count[bs + j] = n_use
-                    price = qi[sy + j, QI_PRICE]
-                    own_c = qi[sy + j, QI_OWN_CONTRIB]
+                    price = qi[(sy + j) * N_QI_ROW + QI_PRICE]
+                    own_c = qi[(sy + j) * N_QI_ROW + QI_OWN_CONTRIB]
                     if not ever[bs + j]:
                         ever[bs + j] = True
-                        acc_i[ka + j, W_FIRST_USERS] += w
-                    acc_i[ka + j, W_USERS] += w
-                    acc_i[ka + j, W_TRANSACTIONS] += n_use * w
-                    acc_i[ka + j, W_PUBLIC] += n_use * (price - own_c) * w
-                    acc_i[ka + j, W_OWN] += n_use * own_c * w
+                        acc_i[(ka + j) * N_IV + W_FIRST_USERS] += w
+                    acc_i[(ka + j) * N_IV + W_USERS] += w
+                    acc_i[(ka + j) * N_IV + W_TRANSACTIONS] += n_use * w
+                    acc_i[(ka + j) * N_IV + W_PUBLIC] += n_use * (price - own_c) * w
+                    acc_i[(ka + j) * N_IV + W_OWN] += n_use * own_c * w
                     # career guidance is not a training episode: its use adds no
                     # participant, so every user counts as deadweight
-                    acc_i[ka + j, W_DEADWEIGHT] += w
+                    acc_i[(ka + j) * N_IV + W_DEADWEIGHT] += w
                 # 5. FIFO expiry at year end and closing balances
                 for jb in range(bal_n[s]):
                     j = bal_idx[s, jb]
                     if btot[bs + j] == 0:
                         continue
-                    expiry = qi[sy + j, QI_EXPIRY]
+                    expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
                     if expiry > 0:
                         t = y - expiry + 1
                         if t >= 0:
                             slot = t % MAX_VINTAGES
-                            e = bal[bs + j, slot]
+                            e = bal[(bs + j) * MAX_VINTAGES + slot]
                             if e > 0:
-                                bal[bs + j, slot] = 0
+                                bal[(bs + j) * MAX_VINTAGES + slot] = 0
                                 btot[bs + j] -= e
-                                acc_i[ka + j, W_EXPIRED] += e * w
-                    acc_i[ka + j, W_CLOSING] += btot[bs + j] * w
+                                acc_i[(ka + j) * N_IV + W_EXPIRED] += e * w
+                    acc_i[(ka + j) * N_IV + W_CLOSING] += btot[bs + j] * w
 
 
 @nb.njit(cache=True, inline="always")
@@ -598,35 +606,39 @@ def _spend_episode(
             continue
         kd = kind[j]
         if kd == KIND_LEAVE and (
-            minutes < q[sy + j, Q_MIN_MINUTES] or guid_count[bs + j] >= qi[sy + j, QI_MAX_MONTHS]
+            minutes < q[(sy + j) * N_Q + Q_MIN_MINUTES]
+            or guid_count[bs + j] >= qi[(sy + j) * N_QI_ROW + QI_MAX_MONTHS]
         ):
             continue
-        if uniform_from_key(pykey, TAKEUP_BASE, qi[sy + j, QI_KEY]) >= ptab[sy + j, tix]:
+        if (
+            uniform_from_key(pykey, TAKEUP_BASE, qi[(sy + j) * N_QI_ROW + QI_KEY])
+            >= ptab[(sy + j) * N_PTAB + tix]
+        ):
             continue
         used = False
-        own_share = qh[sy + j, H_OWN_SHARE]
+        own_share = qh[(sy + j) * N_QH + H_OWN_SHARE]
         if (ekind & T_BASIC_SKILLS) != 0:
-            own_share = qh[sy + j, H_OWN_SHARE_BASIC]
+            own_share = qh[(sy + j) * N_QH + H_OWN_SHARE_BASIC]
         pub_share = 1.0 - own_share
-        maxu = qi[sy + j, QI_MAX_PER_USE]
+        maxu = qi[(sy + j) * N_QI_ROW + QI_MAX_PER_USE]
         if kd == KIND_MONEY:
-            expiry = qi[sy + j, QI_EXPIRY]
+            expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
             want = min(np.int64(remaining * pub_share), maxu)
             take = _spend(bal, btot, bs + j, y, expiry, want)
-            partner = qi[sy + j, QI_PARTNER]
-            rate = q[sy + j, Q_EXCHANGE_CENTS_PER_HOUR]
+            partner = qi[(sy + j) * N_QI_ROW + QI_PARTNER]
+            rate = q[(sy + j) * N_Q + Q_EXCHANGE_CENTS_PER_HOUR]
             if take < want and partner >= 0 and rate > 0.0:
-                pexp = qi[sy + partner, QI_EXPIRY]
+                pexp = qi[(sy + partner) * N_QI_ROW + QI_EXPIRY]
                 short = want - take
                 need_min = np.int64(np.ceil(short * 60.0 / rate))
-                max_min = qi[sy + j, QI_EXCHANGE_MAX_MINUTES]
+                max_min = qi[(sy + j) * N_QI_ROW + QI_EXCHANGE_MAX_MINUTES]
                 if max_min >= 0:
                     need_min = min(need_min, max_min)
                 mins = _spend(bal, btot, bs + partner, y, pexp, need_min)
                 if mins > 0:
                     cents = np.int64(mins * rate // 60.0)
-                    acc_i[ka + partner, W_EXCHANGED_OUT] += mins * w
-                    acc_i[ka + j, W_EXCHANGED_IN] += cents * w
+                    acc_i[(ka + partner) * N_IV + W_EXCHANGED_OUT] += mins * w
+                    acc_i[(ka + j) * N_IV + W_EXCHANGED_IN] += cents * w
                     _deposit(bal, btot, bs + j, y, expiry, cents)
                     take += _spend(bal, btot, bs + j, y, expiry, short)
             if take > 0:
@@ -636,77 +648,79 @@ def _spend_episode(
                         np.int64(round(take * own_share / pub_share)),
                         remaining - take,
                     )
-                acc_i[ka + j, W_SPENT] += take * w
-                acc_i[ka + j, W_PUBLIC] += take * w
-                acc_i[ka + j, W_OWN] += own * w
+                acc_i[(ka + j) * N_IV + W_SPENT] += take * w
+                acc_i[(ka + j) * N_IV + W_PUBLIC] += take * w
+                acc_i[(ka + j) * N_IV + W_OWN] += own * w
                 remaining -= take + own
                 used = True
         elif kd == KIND_TIME:
-            expiry = qi[sy + j, QI_EXPIRY]
+            expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
             mins = _spend(bal, btot, bs + j, y, expiry, minutes)
-            partner = qi[sy + j, QI_PARTNER]
-            rate = q[sy + j, Q_EXCHANGE_CENTS_PER_HOUR]
+            partner = qi[(sy + j) * N_QI_ROW + QI_PARTNER]
+            rate = q[(sy + j) * N_Q + Q_EXCHANGE_CENTS_PER_HOUR]
             if mins < minutes and partner >= 0 and rate > 0.0:
                 short = minutes - mins
-                max_min = qi[sy + j, QI_EXCHANGE_MAX_MINUTES]
+                max_min = qi[(sy + j) * N_QI_ROW + QI_EXCHANGE_MAX_MINUTES]
                 if max_min >= 0:
                     short = min(short, max_min)
-                pexp = qi[sy + partner, QI_EXPIRY]
+                pexp = qi[(sy + partner) * N_QI_ROW + QI_EXPIRY]
                 need_c = np.int64(np.ceil(short * rate / 60.0))
                 cents = _spend(bal, btot, bs + partner, y, pexp, need_c)
                 got = np.int64(cents * 60.0 // rate)
                 if cents > 0:
-                    acc_i[ka + partner, W_EXCHANGED_OUT] += cents * w
-                    acc_i[ka + j, W_EXCHANGED_IN] += got * w
+                    acc_i[(ka + partner) * N_IV + W_EXCHANGED_OUT] += cents * w
+                    acc_i[(ka + j) * N_IV + W_EXCHANGED_IN] += got * w
                     _deposit(bal, btot, bs + j, y, expiry, got)
                     mins += _spend(bal, btot, bs + j, y, expiry, min(got, short))
             if mins > 0:
-                reimb = q[sy + j, Q_REIMB_CENTS_PER_HOUR]
-                hw = _hourly_wage_cents(wg, ft, q[sy + j, Q_WAGE_CEILING_MONTH])
-                acc_i[ka + j, W_SPENT] += mins * w
-                acc_i[ka + j, W_PUBLIC] += np.int64(mins * reimb // 60.0) * w
+                reimb = q[(sy + j) * N_Q + Q_REIMB_CENTS_PER_HOUR]
+                hw = _hourly_wage_cents(wg, ft, q[(sy + j) * N_Q + Q_WAGE_CEILING_MONTH])
+                acc_i[(ka + j) * N_IV + W_SPENT] += mins * w
+                acc_i[(ka + j) * N_IV + W_PUBLIC] += np.int64(mins * reimb // 60.0) * w
                 if hw > reimb:
-                    acc_i[ka + j, W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0) * w
+                    acc_i[(ka + j) * N_IV + W_EMPLOYER] += np.int64(mins * (hw - reimb) // 60.0) * w
                 used = True
         elif kd == KIND_VOUCHER:
             covered = min(remaining, maxu)
             pub = np.int64(covered * pub_share)
             if covered > 0:
-                acc_i[ka + j, W_PUBLIC] += pub * w
-                acc_i[ka + j, W_OWN] += (covered - pub) * w
+                acc_i[(ka + j) * N_IV + W_PUBLIC] += pub * w
+                acc_i[(ka + j) * N_IV + W_OWN] += (covered - pub) * w
                 remaining -= covered
                 used = True
         elif kd == KIND_SUBSIDY:
-            rate = q[sy + j, Q_BY_SIZE_0 + size]
+            rate = q[(sy + j) * N_Q + Q_BY_SIZE_0 + size]
             if rate > 0.0:
                 pub = min(np.int64(remaining * rate), maxu)
                 if pub > 0:
-                    acc_i[ka + j, W_PUBLIC] += pub * w
-                    acc_i[ka + j, W_EMPLOYER] += (remaining - pub) * w
+                    acc_i[(ka + j) * N_IV + W_PUBLIC] += pub * w
+                    acc_i[(ka + j) * N_IV + W_EMPLOYER] += (remaining - pub) * w
                     remaining = 0
                     used = True
         elif kd == KIND_OBLIGATION:
-            days = q[sy + j, Q_BY_SIZE_0 + size]
+            days = q[(sy + j) * N_Q + Q_BY_SIZE_0 + size]
             if days > 0.0:
-                cap_min = np.int64(days * ft * q[sy + j, Q_HOURS_PER_DAY] * 60.0)
+                cap_min = np.int64(days * ft * q[(sy + j) * N_Q + Q_HOURS_PER_DAY] * 60.0)
                 mins = min(minutes, cap_min)
                 if mins > 0:
                     hw = _hourly_wage_cents(wg, ft, -1.0)
-                    acc_i[ka + j, W_EMPLOYER] += np.int64(mins * hw // 60.0) * w
+                    acc_i[(ka + j) * N_IV + W_EMPLOYER] += np.int64(mins * hw // 60.0) * w
                     used = True
         elif kd == KIND_LEAVE:
-            months = min(12, qi[sy + j, QI_MAX_MONTHS] - guid_count[bs + j])
+            months = min(12, qi[(sy + j) * N_QI_ROW + QI_MAX_MONTHS] - guid_count[bs + j])
             guid_count[bs + j] += months
-            acc_i[ka + j, W_PUBLIC] += months * qi[sy + j, QI_ALLOWANCE_MONTH] * w
+            acc_i[(ka + j) * N_IV + W_PUBLIC] += (
+                months * qi[(sy + j) * N_QI_ROW + QI_ALLOWANCE_MONTH] * w
+            )
             used = True
         if used:
             if not ever[bs + j]:
                 ever[bs + j] = True
-                acc_i[ka + j, W_FIRST_USERS] += w
-            acc_i[ka + j, W_USERS] += w
-            acc_i[ka + j, W_TRANSACTIONS] += w
+                acc_i[(ka + j) * N_IV + W_FIRST_USERS] += w
+            acc_i[(ka + j) * N_IV + W_USERS] += w
+            acc_i[(ka + j) * N_IV + W_TRANSACTIONS] += w
             if base:
-                acc_i[ka + j, W_DEADWEIGHT] += w
+                acc_i[(ka + j) * N_IV + W_DEADWEIGHT] += w
 
 
 # integer fields of an instrument's parameter row, converted once per plan (truncation)
@@ -880,10 +894,12 @@ def policy_kernel(
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
-    The per-(scenario, year, instrument) arrays come flat, row ``(s * Y + y) * I + i``
-    (``active``, ``elig_id``, ``q``, ``qi``, ``ptab``): one add per access instead of the
-    strided arithmetic of four dimensions. ``acc_p[c, (k * S + s) * Y + y, v]`` and
-    ``acc_i[c, ((k * S + s) * Y + y) * I + i, v]`` follow the variable order of
+    The per-(scenario, year, instrument) arrays come flat, row ``r = (s * Y + y) * I + i``
+    (``active``, ``elig_id``, and ``q``, ``qi``, ``qh``, ``ptab`` with field ``f`` at
+    ``r * width + f``, widths ``N_Q``, ``N_QI_ROW``, ``N_QH``, ``N_PTAB``): one add and a
+    multiply by a constant per access instead of the strided arithmetic of four dimensions.
+    The tallies ``acc_p[c, ((k * S + s) * Y + y) * N_PV + v]`` and
+    ``acc_i[c, (((k * S + s) * Y + y) * I + i) * N_IV + v]`` follow the variable order of
     :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`
     for the group mask ``slot_mask[c, k]``; :func:`expand_tallies` sums them into groups.
     """
@@ -897,7 +913,7 @@ def policy_kernel(
             odds_growth, age_class, exp_class, unemp_bounds, gate_idx, gate_key, gate_p,
             acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
-            np.zeros((n_s * n_i, MAX_VINTAGES), dtype=np.int64),
+            np.zeros(n_s * n_i * MAX_VINTAGES, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),

@@ -13,6 +13,9 @@ import xarray as xr
 
 from llrsim.behaviour.response import odds_growth_max
 from llrsim.engine.kernel import (
+    N_PTAB,
+    N_QH,
+    N_QI_ROW,
     expand_tallies,
     guidance_gate,
     hot_fields,
@@ -142,10 +145,11 @@ def run_plan(
         plan.spend_n,
         plan.bal_idx,
         plan.bal_n,
-        plan.q.reshape(-1, plan.q.shape[-1]),
-        cache_line_rows(qi.reshape(n_syi, -1), 16),
-        cache_line_rows(hot_fields(plan.q).reshape(n_syi, -1), 8),
-        cache_line_rows(ptab.reshape(n_syi, -1), 8),
+        # flat rows of constant width (kernel.N_QI_ROW etc.): see the kernel module
+        plan.q.reshape(-1),
+        cache_line_rows(qi.reshape(n_syi, -1), N_QI_ROW).reshape(-1),
+        cache_line_rows(hot_fields(plan.q).reshape(n_syi, -1), N_QH).reshape(-1),
+        cache_line_rows(ptab.reshape(n_syi, -1), N_PTAB).reshape(-1),
         np.ascontiguousarray(coef, dtype=np.float64),
         odds_growth_max(coef, new_right_awareness_max(plan.q)),
         *predicate_classes(preds, plan.unique_elig),
@@ -158,8 +162,8 @@ def run_plan(
     while True:
         # np.zeros maps zero pages lazily: only the slots a chunk uses cost memory
         acc = (
-            np.zeros((n_c, slots * n_s * n_y, len(P_VARS)), dtype=np.int64),
-            np.zeros((n_c, slots * n_syi, len(I_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots * n_s * n_y * len(P_VARS)), dtype=np.int64),
+            np.zeros((n_c, slots * n_syi * len(I_VARS)), dtype=np.int64),
             np.zeros((n_c, slots, n_y), dtype=np.int64),
             np.zeros((n_c, slots, n_y, n_u), dtype=np.int64),
             np.full((n_c, 2 * slots), -1, dtype=np.int64),
