@@ -483,10 +483,10 @@ def _run_chunk(
                     e_id = elig_id[sy + j]  # -1 when not in force
                     if e_id < 0 or not eu[e_id]:
                         continue
-                    acc = qh[(sy + j) * N_QH + H_ACCRUAL]
                     if qh[(sy + j) * N_QH + H_PRO_RATA_FTE] > 0.0:
-                        acc *= ft
-                    a = np.int64(round(acc))
+                        a = np.int64(round(qh[(sy + j) * N_QH + H_ACCRUAL] * ft))
+                    else:  # round(accrual), once per plan
+                        a = qi[(sy + j) * N_QI_ROW + QI_ACCRUAL]
                     cap = qi[(sy + j) * N_QI_ROW + QI_CAP]
                     if cap >= 0 and b + a > cap:
                         a = max(cap - b, 0)
@@ -738,7 +738,8 @@ QI_PRICE = 10
 QI_OWN_CONTRIB = 11
 QI_ALLOWANCE_MONTH = 12
 QI_EXCHANGE_MAX_MINUTES = 13
-N_QI = 14
+QI_ACCRUAL = 14  # the accrual rounded to a whole cent or minute (np.rint, as round() does)
+N_QI = 15
 
 
 # the float fields read for every account and trained person-year, packed in one 64-byte
@@ -791,9 +792,13 @@ def integer_fields(q: np.ndarray) -> np.ndarray:
     """``qi[s, y, i, QI_*]``: the integer fields of ``q`` as int64 (counts, cents, keys).
 
     Truncated toward zero, as the kernel's ``np.int64(x)`` did field by field; "no maximum
-    per use" (a negative value) becomes a very large number.
+    per use" (a negative value) becomes a very large number. ``QI_ACCRUAL`` is the accrual
+    rounded to the nearest integer, ties to even, as the kernel's ``round()`` rounds an
+    accrual pro rata of fte.
     """
-    qi = q[..., list(_QI_SOURCE)].astype(np.int64)
+    qi = np.concatenate(
+        [q[..., list(_QI_SOURCE)], np.rint(q[..., Q_ACCRUAL])[..., None]], axis=-1
+    ).astype(np.int64)
     maxu = qi[..., QI_MAX_PER_USE]
     maxu[maxu < 0] = _BIG
     return np.ascontiguousarray(qi)
