@@ -244,8 +244,8 @@ def main() -> int:
     for g in (1, 4, 7, n_groups):
         c, _ = cpu_time(_kernel_call(ctx, plan, group_slice=g), args.repeat)
         rec(f"kernel S0-S6 with the first {g} target group(s), per psy", c, py * 7)
-    # threads
-    for th in (1, 2):
+    # threads (as many as numba has: one under `taskset -c 0`)
+    for th in range(1, min(2, numba.config.NUMBA_NUM_THREADS) + 1):
         numba.set_num_threads(th)
         c, w = cpu_time(_kernel_call(ctx), args.repeat)
         rec(f"kernel S0-S6, {th} thread(s): wall {w:.2f} s; CPU per psy", c, py * 7)

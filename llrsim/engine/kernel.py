@@ -107,7 +107,13 @@ from llrsim.engine.mechanisms import (
     W_TRANSACTIONS,
     W_USERS,
 )
-from llrsim.engine.plan import SPEND_EMPLOYEE, STEP_CONVERT, STEP_GUIDE
+from llrsim.engine.plan import (
+    N_SPEND_CLASSES,
+    N_STEPS,
+    SPEND_EMPLOYEE,
+    STEP_CONVERT,
+    STEP_GUIDE,
+)
 from llrsim.engine.rng import person_key, person_year_key, uniform_from_key
 from llrsim.engine.streams import PARTICIPATION, TAKEUP_BASE, TRAINING_HOURS, TRAINING_TYPE
 from llrsim.population.codes import Education, EmployerSize, Sex, Status
@@ -285,8 +291,9 @@ def _run_chunk(
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
     Tallies go to the chunk's slot of the person-year's group mask (:func:`_slot_of`):
-    ``acc_p[kp * N_PV + v]``, ``acc_i[(ka + j) * N_IV + v]``, and — the same in every scenario —
-    persons ``pers[k, y]`` and eligible persons per distinct rule ``elig_t[k, y, u]``
+    ``acc_p[kp * N_PV + v]``, ``acc_i[(ka + j) * N_IV + v]``, and — the same in every
+    scenario — persons ``pers[k * Y + y]`` and eligible persons per distinct rule
+    ``elig_t[(k * Y + y) * U + u]``
     (:func:`expand_tallies` turns them into per-group tallies). Records are interleaved over
     chunks so that the entrants at the end of the arrays spread evenly over the threads;
     ``order`` sorts them by group mask, so that consecutive records write to the same tally
@@ -327,7 +334,7 @@ def _run_chunk(
         um = np.int64(unemp[i])
         for s in range(n_s):
             for jb in range(bal_n[s]):
-                _empty(bal, btot, s * n_i + bal_idx[s, jb])
+                _empty(bal, btot, s * n_i + bal_idx[s * n_i + jb])
         guid_start.fill(-(1 << 20))
         guid_count.fill(0)
         ever.fill(False)
@@ -360,7 +367,7 @@ def _run_chunk(
                     bs = s * n_i
                     ka = k * n_syi + (s * n_years + y) * n_i
                     for jb in range(bal_n[s]):
-                        j = bal_idx[s, jb]
+                        j = bal_idx[bs + jb]
                         b = btot[bs + j]
                         if b > 0:
                             acc_i[(ka + j) * N_IV + W_OPENING] += b * w
@@ -394,10 +401,10 @@ def _run_chunk(
                         unique_elig, u_i, age, sex, edu, status, size, sector, flags, exp, um,
                         gmask,
                     )  # fmt: skip
-            pers[k, y] += w
+            pers[k * n_years + y] += w
             for u_i in range(n_u):
                 if eu[u_i]:
-                    elig_t[k, y, u_i] += w
+                    elig_t[(k * n_years + y) * n_u + u_i] += w
             employee = status == _EMP_PRIV or status == _EMP_PUB
             tix = sex * 4 + (2 if edu == _HIGH else 0) + (1 if size >= _SIZE_MEDIUM else 0)
             # the career-guidance gate (guidance_gate): one take-up draw per guidance voucher
@@ -440,25 +447,26 @@ def _run_chunk(
             lp0 = np.nan
             for s in range(n_s):
                 # flat row offsets: parameters and ledgers of (s, y) / s, tallies of (k, s, y)
-                sy = (s * n_years + y) * n_i
+                syr = s * n_years + y  # the row of (s, y) in the per-(s, y) lists
+                sy = syr * n_i
                 bs = s * n_i
                 ka = k * n_syi + sy
                 kp = (k * n_s + s) * n_years + y
                 money_new = np.int64(0)
                 time_new = np.int64(0)
                 aware_new = 0.0
-                n_conv = step_n[s, y, STEP_CONVERT]
+                n_conv = step_n[syr * N_STEPS + STEP_CONVERT]
                 # 1a. opening balances (before a phase switch moves them)
                 if n_conv > 0:
                     for jb in range(bal_n[s]):
-                        j = bal_idx[s, jb]
+                        j = bal_idx[bs + jb]
                         b = btot[bs + j]
                         if b > 0:
                             acc_i[(ka + j) * N_IV + W_OPENING] += b * w
                 # 1b. phase switch: an instrument in force takes over the balance of one that
                 # is no longer in force (carry_over = "convert")
                 for ja in range(n_conv):
-                    j = step_idx[s, y, STEP_CONVERT, ja]
+                    j = step_idx[(syr * N_STEPS + STEP_CONVERT) * n_i + ja]
                     c = qi[(sy + j) * N_QI_ROW + QI_CONVERT_FROM]
                     b = btot[bs + c]
                     if b > 0:
@@ -469,7 +477,7 @@ def _run_chunk(
                         _deposit(bal, btot, bs + j, y, qi[(sy + j) * N_QI_ROW + QI_EXPIRY], conv)
                 # 1c. forfeiture of rights no longer in force, and accrual
                 for jb in range(bal_n[s]):
-                    j = bal_idx[s, jb]
+                    j = bal_idx[bs + jb]
                     b = btot[bs + j]
                     if b > 0:
                         if n_conv == 0:
@@ -522,15 +530,15 @@ def _run_chunk(
                     else:
                         acc_p[kp * N_PV + V_ADDITIONAL] += w
                     _spend_episode(
-                        s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc,
+                        syr, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc,
                         size, wg, ft, kind, spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal,
                         btot, guid_count, ever, acc_i,
                     )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
                 # period follow in the same year with probability Q_SECOND_SHARE each.
-                for ja in range(step_n[s, y, STEP_GUIDE] if guide_go else 0):
-                    j = step_idx[s, y, STEP_GUIDE, ja]
+                for ja in range(step_n[syr * N_STEPS + STEP_GUIDE] if guide_go else 0):
+                    j = step_idx[(syr * N_STEPS + STEP_GUIDE) * n_i + ja]
                     if not eu[elig_id[sy + j]]:
                         continue
                     if (
@@ -566,7 +574,7 @@ def _run_chunk(
                     acc_i[(ka + j) * N_IV + W_DEADWEIGHT] += w
                 # 5. FIFO expiry at year end and closing balances
                 for jb in range(bal_n[s]):
-                    j = bal_idx[s, jb]
+                    j = bal_idx[bs + jb]
                     if btot[bs + j] == 0:
                         continue
                     expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
@@ -584,7 +592,7 @@ def _run_chunk(
 
 @nb.njit(cache=True, inline="always")
 def _spend_episode(
-    s, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size, wg, ft, kind,
+    syr, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size, wg, ft, kind,
     spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
@@ -600,8 +608,9 @@ def _spend_episode(
     person is an employee.
     """
     remaining = cost
-    for ja in range(spend_n[s, y, sc]):
-        j = spend_idx[s, y, sc, ja]
+    row = syr * N_SPEND_CLASSES + sc  # the list of (s, y, sc); syr = s * Y + y
+    for ja in range(spend_n[row]):
+        j = spend_idx[row * kind.shape[0] + ja]
         if not eu[elig_id[sy + j]]:
             continue
         kd = kind[j]

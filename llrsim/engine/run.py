@@ -139,11 +139,11 @@ def run_plan(
         plan.active.reshape(-1),
         plan.elig_id.reshape(-1),
         plan.unique_elig,
-        plan.step_idx,
-        plan.step_n,
-        plan.spend_idx,
-        plan.spend_n,
-        plan.bal_idx,
+        plan.step_idx.reshape(-1),
+        plan.step_n.reshape(-1),
+        plan.spend_idx.reshape(-1),
+        plan.spend_n.reshape(-1),
+        plan.bal_idx.reshape(-1),
         plan.bal_n,
         # flat rows of constant width (kernel.N_QI_ROW etc.): see the kernel module
         plan.q.reshape(-1),
@@ -164,8 +164,8 @@ def run_plan(
         acc = (
             np.zeros((n_c, slots * n_s * n_y * len(P_VARS)), dtype=np.int64),
             np.zeros((n_c, slots * n_syi * len(I_VARS)), dtype=np.int64),
-            np.zeros((n_c, slots, n_y), dtype=np.int64),
-            np.zeros((n_c, slots, n_y, n_u), dtype=np.int64),
+            np.zeros((n_c, slots * n_y), dtype=np.int64),
+            np.zeros((n_c, slots * n_y * n_u), dtype=np.int64),
             np.full((n_c, 2 * slots), -1, dtype=np.int64),
             np.zeros((n_c, 2 * slots), dtype=np.int64),
             np.zeros((n_c, slots), dtype=np.int64),
@@ -181,7 +181,8 @@ def run_plan(
     tp, ti = expand_tallies(
         acc_p.reshape(n_c, slots, n_s, n_y, -1),
         acc_i.reshape(n_c, slots, n_s, n_y, n_i, -1),
-        pers, elig_t, slot_mask, n_used, np.int64(preds.shape[0]),
+        pers.reshape(n_c, slots, n_y), elig_t.reshape(n_c, slots, n_y, n_u),
+        slot_mask, n_used, np.int64(preds.shape[0]),
         plan.elig_id, plan.act_idx, plan.act_n,
     )  # fmt: skip
     # career-guidance vouchers the kernel skipped: their tallies are those of the scenario
