@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from llrsim.engine import mechanisms as m
 from llrsim.engine.build import build_plan
@@ -139,3 +141,69 @@ def test_gated_guidance_tallies_equal_an_always_open_gate(monkeypatch):
     assert int(gated["users"].sel(instrument="loopbaancheques").sum()) > 0
     for v in gated.data_vars:
         np.testing.assert_array_equal(gated[v].values, opened[v].values)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    awareness=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3),
+    friction=st.lists(st.floats(0.0, 0.9), min_size=3, max_size=3),
+    period=st.lists(st.integers(1, 8), min_size=3, max_size=3),
+    n_per_period=st.integers(1, 3),
+    period_changes=st.booleans(),
+)
+def test_gated_guidance_equals_an_open_gate_for_random_rules(
+    guidance_run, awareness, friction, period, n_per_period, period_changes
+):
+    """Over random loopbaancheques rules per scenario (take-up, period length, cheques per
+    period; a period length that changes in some year opens the gate), the gated kernel
+    gives exactly the tallies of the always-open gate."""
+    import llrsim.engine.run as run_mod
+    from llrsim.engine.kernel import integer_fields, takeup_table
+
+    ctx, j = guidance_run
+    q = ctx.plan.q.copy()
+    for s in range(3):
+        q[s, :, j, m.Q_AWARENESS] = awareness[s]
+        q[s, :, j, m.Q_FRICTION] = friction[s]
+        q[s, :, j, m.Q_PERIOD_YEARS] = period[s]
+        q[s, :, j, m.Q_N_PER_PERIOD] = n_per_period
+    if period_changes:
+        q[1, 4:, j, m.Q_PERIOD_YEARS] += 1
+    p = ctx.plan
+    plan = KernelPlan(
+        p.scenarios, p.years, p.instruments, p.kind, p.active, p.elig, q, p.units, p.metadata
+    )
+
+    def run():
+        return run_mod.run_plan(
+            ctx.population, ctx.entry_year.astype(np.int64), plan, ctx.tables,
+            groups.compiled(), groups.names(), ctx.coef, ctx.seed,
+        )  # fmt: skip
+
+    real = run_mod.guidance_gate
+    _, _, gate_p = real(plan.step_idx, plan.step_n, integer_fields(q), takeup_table(q))
+    # the gate is closed for some draws exactly when the period length is fixed
+    assert (gate_p < 1.0).all() != period_changes
+
+    def always_open(*args):
+        idx, key, p = real(*args)
+        return idx, key, np.full_like(p, 2.0)
+
+    gated = run()
+    try:
+        run_mod.guidance_gate = always_open
+        opened = run()
+    finally:
+        run_mod.guidance_gate = real
+    for v in gated.data_vars:
+        np.testing.assert_array_equal(gated[v].values, opened[v].values)
+
+
+@pytest.fixture(scope="module")
+def guidance_run():
+    """S0, S1, S2 on a small population: the run context and loopbaancheques' index."""
+    import llrsim
+
+    pop = llrsim.synthesize(n=1500, seed=9)
+    res = llrsim.simulate(pop, ["S0", "S1", "S2"], years=range(2025, 2035), seed=4)
+    return res.context, res.context.plan.instruments.index("loopbaancheques")
