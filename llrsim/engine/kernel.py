@@ -179,8 +179,8 @@ def _spend_fifo(bal, r, y, expiry, amount) -> np.int64:
     if amount <= 0:
         return np.int64(0)
     if expiry <= 0:
-        take = min(amount, bal[r * MAX_VINTAGES + 0])
-        bal[r * MAX_VINTAGES + 0] -= take
+        take = min(amount, bal[r * MAX_VINTAGES])
+        bal[r * MAX_VINTAGES] -= take
         return take
     taken = np.int64(0)
     first = y - expiry + 1
@@ -413,7 +413,7 @@ def _run_chunk(
             guide_go = False
             for jg in range(gate_idx.shape[0]):
                 ug = uniform_from_key(pykey, TAKEUP_BASE, gate_key[jg])
-                if ug < gate_p[y * gate_idx.shape[0] + jg, tix]:
+                if ug < gate_p[(y * gate_idx.shape[0] + jg) * N_PTAB + tix]:
                     guide_go = True
                     break
             p0 = participation_probability(coef, age, sex, edu, status, size, sector)
@@ -860,7 +860,7 @@ def guidance_gate(
             in_step[s, y, step_idx[s, y, STEP_GUIDE, : step_n[s, y, STEP_GUIDE]]] = True
     gate_idx = np.flatnonzero(in_step.any(axis=(0, 1))).astype(np.int64)
     gate_key = np.zeros(gate_idx.size, dtype=np.int64)
-    gate_p = np.zeros((n_y, gate_idx.size, 8), dtype=np.float64)
+    gate_p = np.zeros((n_y, gate_idx.size, N_PTAB), dtype=np.float64)
     for g, j in enumerate(gate_idx):
         where = in_step[:, :, j]
         keys = qi[:, :, j, QI_KEY][where]
@@ -870,7 +870,7 @@ def guidance_gate(
             gate_p[:, g, :] = 2.0
             continue
         gate_p[:, g, :] = np.where(where[:, :, None], ptab[:, :, j, :], 0.0).max(axis=0)
-    return gate_idx, gate_key, gate_p.reshape(n_y * gate_idx.size, 8)
+    return gate_idx, gate_key, gate_p.reshape(n_y * gate_idx.size, N_PTAB)
 
 
 def predicate_classes(*preds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

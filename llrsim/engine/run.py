@@ -155,7 +155,7 @@ def run_plan(
         *predicate_classes(preds, plan.unique_elig),
         gate_idx,
         gate_key,
-        cache_line_rows(gate_p, 8),
+        cache_line_rows(gate_p, N_PTAB).reshape(-1),
     )
     n_u = max(plan.unique_elig.shape[0], 1)
     slots = min(MASK_SLOTS, 1 << preds.shape[0])
