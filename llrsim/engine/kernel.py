@@ -167,8 +167,14 @@ __all__ = [
 
 @nb.njit(cache=True)
 def _slot(t: int, expiry: int) -> int:
-    """Vintage slot of accrual year index ``t`` (one slot when nothing expires)."""
-    if expiry <= 0:
+    """Vintage slot of accrual year index ``t``.
+
+    One slot when nothing expires (``expiry`` 0) and when everything expires at the end of
+    the year of accrual (``expiry`` 1, use it or lose it, as vov): then the only vintage
+    ever held is the current year's (the plan keeps one expiry rule per scenario and
+    instrument, :class:`~llrsim.engine.plan.KernelPlan`).
+    """
+    if expiry <= 1:
         return 0
     return t % MAX_VINTAGES
 
@@ -178,7 +184,7 @@ def _spend_fifo(bal, r, y, expiry, amount) -> np.int64:
     """Take ``amount`` from ledger row ``r``, oldest vintage first; returns what was taken."""
     if amount <= 0:
         return np.int64(0)
-    if expiry <= 0:
+    if expiry <= 1:  # one vintage (_slot)
         take = min(amount, bal[r * MAX_VINTAGES])
         bal[r * MAX_VINTAGES] -= take
         return take
@@ -285,8 +291,8 @@ def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
     spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
-    exp_class, unemp_bounds, gate_idx, gate_key, gate_p, acc_p, acc_i, pers, elig_t, hkeys,
-    hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
+    exp_class, unemp_bounds, gate_idx, gate_key, gate_p, counted, acc_p, acc_i, pers, elig_t,
+    hkeys, hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
     """Simulate records ``order[c0], order[c0 + stride], ...`` into the chunk's tallies.
 
@@ -332,12 +338,19 @@ def _run_chunk(
         wg = np.float64(wage[i])
         ft = np.float64(fte[i])
         um = np.int64(unemp[i])
+        # the previous record's state, reset where it can be non-zero: a ledger row whose
+        # total is 0 has every vintage at 0 (none is negative); the counts of guidance and
+        # leave instruments (``counted``, flat (s, i) rows). ``guid_start`` is read only
+        # where the count is positive, and ``ever`` holds the stamp of the record that
+        # last used the instrument, so neither needs a reset
         for s in range(n_s):
             for jb in range(bal_n[s]):
-                _empty(bal, btot, s * n_i + bal_idx[s * n_i + jb])
-        guid_start.fill(-(1 << 20))
-        guid_count.fill(0)
-        ever.fill(False)
+                r = s * n_i + bal_idx[s * n_i + jb]
+                if btot[r] != 0:
+                    _empty(bal, btot, r)
+        for jc in range(counted.shape[0]):
+            guid_count[counted[jc]] = 0
+        stamp = t_i + 1  # unique per record of the chunk, and never 0 (the initial ``ever``)
         gmask = init_mask[i]  # group_masks of the record's initial state (computed once)
         k = _slot_of(gmask, hkeys, hvals, slot_mask, n_used)
         if k < 0:
@@ -530,9 +543,9 @@ def _run_chunk(
                     else:
                         acc_p[kp * N_PV + V_ADDITIONAL] += w
                     _spend_episode(
-                        syr, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc,
-                        size, wg, ft, kind, spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal,
-                        btot, guid_count, ever, acc_i,
+                        syr, y, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size,
+                        wg, ft, kind, spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal,
+                        btot, guid_count, ever, stamp, acc_i,
                     )  # fmt: skip
                 # 4. career-guidance vouchers (loopbaancheques), independent of training:
                 # a first cheque opens a period of Q_PERIOD_YEARS; the next cheques of the
@@ -562,8 +575,8 @@ def _run_chunk(
                     guid_count[bs + j] = n_use
                     price = qi[(sy + j) * N_QI_ROW + QI_PRICE]
                     own_c = qi[(sy + j) * N_QI_ROW + QI_OWN_CONTRIB]
-                    if not ever[bs + j]:
-                        ever[bs + j] = True
+                    if ever[bs + j] != stamp:
+                        ever[bs + j] = stamp
                         acc_i[(ka + j) * N_IV + W_FIRST_USERS] += w
                     acc_i[(ka + j) * N_IV + W_USERS] += w
                     acc_i[(ka + j) * N_IV + W_TRANSACTIONS] += n_use * w
@@ -578,6 +591,12 @@ def _run_chunk(
                     if btot[bs + j] == 0:
                         continue
                     expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
+                    if expiry == 1:  # use it or lose it: the year's one vintage expires
+                        e = btot[bs + j]
+                        bal[(bs + j) * MAX_VINTAGES] = 0
+                        btot[bs + j] = 0
+                        acc_i[(ka + j) * N_IV + W_EXPIRED] += e * w
+                        continue  # closing balance 0
                     if expiry > 0:
                         t = y - expiry + 1
                         if t >= 0:
@@ -592,8 +611,8 @@ def _run_chunk(
 
 @nb.njit(cache=True, inline="always")
 def _spend_episode(
-    syr, y, sy, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size, wg, ft, kind,
-    spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, acc_i,
+    syr, y, bs, ka, w, pykey, tix, ekind, minutes, cost, base, sc, size, wg, ft, kind,
+    spend_idx, spend_n, elig_id, eu, q, qi, qh, ptab, bal, btot, guid_count, ever, stamp, acc_i,
 ):  # fmt: skip
     """Step 3 of a trained person-year: take-up and spending, instruments in plan order.
 
@@ -608,6 +627,7 @@ def _spend_episode(
     person is an employee.
     """
     remaining = cost
+    sy = syr * kind.shape[0]  # the first parameter row of (s, y)
     row = syr * N_SPEND_CLASSES + sc  # the list of (s, y, sc); syr = s * Y + y
     for ja in range(spend_n[row]):
         j = spend_idx[row * kind.shape[0] + ja]
@@ -723,8 +743,8 @@ def _spend_episode(
             )
             used = True
         if used:
-            if not ever[bs + j]:
-                ever[bs + j] = True
+            if ever[bs + j] != stamp:
+                ever[bs + j] = stamp
                 acc_i[(ka + j) * N_IV + W_FIRST_USERS] += w
             acc_i[(ka + j) * N_IV + W_USERS] += w
             acc_i[(ka + j) * N_IV + W_TRANSACTIONS] += w
@@ -903,8 +923,8 @@ def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, spend_idx,
     spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class,
-    unemp_bounds, gate_idx, gate_key, gate_p, acc_p, acc_i, pers, elig_t, hkeys, hvals,
-    slot_mask, n_used,
+    unemp_bounds, gate_idx, gate_key, gate_p, counted, acc_p, acc_i, pers, elig_t, hkeys,
+    hvals, slot_mask, n_used,
 ):  # fmt: skip
     """Run the whole simulation into the per-chunk, per-mask tallies (chunk ``c`` = row c).
 
@@ -925,13 +945,13 @@ def policy_kernel(
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
             step_idx, step_n, spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef,
             odds_growth, age_class, exp_class, unemp_bounds, gate_idx, gate_key, gate_p,
-            acc_p[c], acc_i[c],
+            counted, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],
             np.zeros(n_s * n_i * MAX_VINTAGES, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
             np.zeros(n_s * n_i, dtype=np.int64),
-            np.zeros(n_s * n_i, dtype=np.bool_),
+            np.zeros(n_s * n_i, dtype=np.int64),
             np.zeros(max(unique_elig.shape[0], 1), dtype=np.bool_),
         )  # fmt: skip
 

@@ -26,7 +26,7 @@ from llrsim.engine.kernel import (
     predicate_classes,
     takeup_table,
 )
-from llrsim.engine.mechanisms import I_VARS, P_VARS
+from llrsim.engine.mechanisms import I_VARS, KIND_GUIDANCE, KIND_LEAVE, P_VARS
 from llrsim.engine.plan import KernelPlan
 from llrsim.engine.tallies import tallies_dataset
 from llrsim.population.dynamics import DemographyTables
@@ -77,6 +77,14 @@ def state_block(pop: Population) -> np.ndarray:
         ],
         axis=1,
     ).astype(np.int8, copy=False)
+
+
+def counted_rows(kind: np.ndarray, n_scenarios: int) -> np.ndarray:
+    """The flat ``(scenario, instrument)`` rows ``s * I + i`` of the kernel's per-person
+    use counts: guidance vouchers (uses in the current period) and leave (months taken).
+    The kernel sets them to zero at the start of every record."""
+    uses = np.flatnonzero((kind == KIND_GUIDANCE) | (kind == KIND_LEAVE))
+    return (np.arange(n_scenarios)[:, None] * kind.shape[0] + uses[None, :]).reshape(-1)
 
 
 def run_plan(
@@ -156,6 +164,7 @@ def run_plan(
         gate_idx,
         gate_key,
         cache_line_rows(gate_p, N_PTAB).reshape(-1),
+        counted_rows(plan.kind, n_s),
     )
     n_u = max(plan.unique_elig.shape[0], 1)
     slots = min(MASK_SLOTS, 1 << preds.shape[0])
