@@ -650,10 +650,14 @@ def _spend_episode(
             own_share = qh[(sy + j) * N_QH + H_OWN_SHARE_BASIC]
         pub_share = 1.0 - own_share
         maxu = qi[(sy + j) * N_QI_ROW + QI_MAX_PER_USE]
+        held = qi[(sy + j) * N_QI_ROW + QI_YEARLY]  # >= 0: a use-it-or-lose-it account
         if kd == KIND_MONEY:
             expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
             want = min(np.int64(remaining * pub_share), maxu)
-            take = _spend(bal, btot, bs + j, y, expiry, want)
+            if held >= 0:
+                take = max(min(want, held), 0)
+            else:
+                take = _spend(bal, btot, bs + j, y, expiry, want)
             partner = qi[(sy + j) * N_QI_ROW + QI_PARTNER]
             rate = q[(sy + j) * N_Q + Q_EXCHANGE_CENTS_PER_HOUR]
             if take < want and partner >= 0 and rate > 0.0:
@@ -684,7 +688,10 @@ def _spend_episode(
                 used = True
         elif kd == KIND_TIME:
             expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
-            mins = _spend(bal, btot, bs + j, y, expiry, minutes)
+            if held >= 0:
+                mins = min(minutes, held)
+            else:
+                mins = _spend(bal, btot, bs + j, y, expiry, minutes)
             partner = qi[(sy + j) * N_QI_ROW + QI_PARTNER]
             rate = q[(sy + j) * N_Q + Q_EXCHANGE_CENTS_PER_HOUR]
             if mins < minutes and partner >= 0 and rate > 0.0:
@@ -768,7 +775,8 @@ QI_OWN_CONTRIB = 11
 QI_ALLOWANCE_MONTH = 12
 QI_EXCHANGE_MAX_MINUTES = 13
 QI_ACCRUAL = 14  # the accrual rounded to a whole cent or minute (np.rint, as round() does)
-N_QI = 15
+QI_YEARLY = 15  # a use-it-or-lose-it account's rights of the year (KernelPlan.yearly), else -1
+N_QI = 16
 
 
 # the float fields read for every account and trained person-year, packed in one 64-byte
@@ -817,20 +825,30 @@ _QI_SOURCE = (
 )
 
 
-def integer_fields(q: np.ndarray) -> np.ndarray:
+def integer_fields(q: np.ndarray, yearly: np.ndarray | None = None) -> np.ndarray:
     """``qi[s, y, i, QI_*]``: the integer fields of ``q`` as int64 (counts, cents, keys).
 
     Truncated toward zero, as the kernel's ``np.int64(x)`` did field by field; "no maximum
     per use" (a negative value) becomes a very large number. ``QI_ACCRUAL`` is the accrual
     rounded to the nearest integer, ties to even, as the kernel's ``round()`` rounds an
-    accrual pro rata of fte.
+    accrual pro rata of fte. ``QI_YEARLY`` is, for the use-it-or-lose-it accounts
+    ``yearly[s, i]`` (:attr:`~llrsim.engine.plan.KernelPlan.yearly`; none when not given),
+    what an eligible person holds in the year: the accrual up to the cap, at least 0; -1
+    for every other instrument.
     """
     qi = np.concatenate(
         [q[..., list(_QI_SOURCE)], np.rint(q[..., Q_ACCRUAL])[..., None]], axis=-1
     ).astype(np.int64)
     maxu = qi[..., QI_MAX_PER_USE]
     maxu[maxu < 0] = _BIG
-    return np.ascontiguousarray(qi)
+    accrual, cap = qi[..., QI_ACCRUAL], qi[..., QI_CAP]
+    held = np.maximum(np.where(cap >= 0, np.minimum(accrual, cap), accrual), 0)
+    if yearly is None:
+        yearly = np.zeros((q.shape[0], q.shape[2]), dtype=np.bool_)
+    if yearly.shape != (q.shape[0], q.shape[2]):
+        raise ValueError(f"yearly: shape {yearly.shape}, expected {(q.shape[0], q.shape[2])}")
+    qy = np.where(yearly[:, None, :], held, -1)
+    return np.ascontiguousarray(np.concatenate([qi, qy[..., None]], axis=-1))
 
 
 @nb.njit(cache=True)
@@ -1005,12 +1023,17 @@ def _counting_order(keys, n_keys) -> np.ndarray:
 
 @nb.njit(cache=True)
 def expand_tallies(acc_p, acc_i, pers, elig_t, slot_mask, n_used, n_g, elig_id, act_idx,
-                   act_n):  # fmt: skip
+                   act_n, held):  # fmt: skip
     """Sum the per-chunk, per-mask tallies into ``tp[s, y, g, v]`` and ``ti[s, y, g, i, v]``.
 
     A mask's tallies are added to every group whose bit it has; persons go to every
     scenario, and the eligible persons of a rule to every instrument in force that uses it.
     Integer sums, so the result does not depend on the chunks or the order.
+
+    The use-it-or-lose-it accounts (``held[s, y, i] >= 0``, ``QI_YEARLY``), for which the
+    kernel keeps no ledger, get their accrued rights here, ``held`` per eligible person,
+    and their expired rights, what was accrued and not spent (they open and close every
+    year at 0).
     """
     n_c, _, n_s, n_y, n_i, n_iv = acc_i.shape
     n_pv = acc_p.shape[4]
@@ -1032,7 +1055,18 @@ def expand_tallies(acc_p, acc_i, pers, elig_t, slot_mask, n_used, n_g, elig_id, 
                                 ti[s, y, g, j, v] += acc_i[c, k, s, y, j, v]
                         for ja in range(act_n[s, y]):
                             j = act_idx[s, y, ja]
-                            ti[s, y, g, j, W_ELIGIBLE] += elig_t[c, k, y, elig_id[s, y, j]]
+                            e = elig_t[c, k, y, elig_id[s, y, j]]
+                            ti[s, y, g, j, W_ELIGIBLE] += e
+                            if held[s, y, j] > 0:
+                                ti[s, y, g, j, W_ACCRUED] += e * held[s, y, j]
+    for s in range(n_s):
+        for y in range(n_y):
+            for j in range(n_i):
+                if held[s, y, j] >= 0:
+                    for g in range(n_g):
+                        ti[s, y, g, j, W_EXPIRED] = (
+                            ti[s, y, g, j, W_ACCRUED] - ti[s, y, g, j, W_SPENT]
+                        )
     return tp, ti
 
 

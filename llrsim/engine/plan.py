@@ -67,6 +67,11 @@ class KernelPlan:
     #: per s: the accounts (money, time) in force in some year of the scenario (bal_n)
     bal_idx: np.ndarray = field(init=False)
     bal_n: np.ndarray = field(init=False)
+    #: per (s, i): a use-it-or-lose-it account (:meth:`_yearly_accounts`) the kernel keeps
+    #: no ledger for; ``ledger_idx[s, :ledger_n[s]]`` are the other accounts of ``bal_idx``
+    yearly: np.ndarray = field(init=False)
+    ledger_idx: np.ndarray = field(init=False)
+    ledger_n: np.ndarray = field(init=False)
     #: per (s, y, step): the instruments of each kernel step (STEP_*), in plan order, so the
     #: kernel loops over the instruments a step concerns only (padded; count in step_n)
     step_idx: np.ndarray = field(init=False)
@@ -151,6 +156,13 @@ class KernelPlan:
             idx = np.flatnonzero(is_account & self.active[a].any(axis=0))
             self.bal_idx[a, : idx.size] = idx
             self.bal_n[a] = idx.size
+        self.yearly = self._yearly_accounts()
+        self.ledger_idx = np.zeros((s, max(i, 1)), dtype=np.int64)
+        self.ledger_n = np.zeros(s, dtype=np.int64)
+        for a in range(s):
+            idx = np.flatnonzero(is_account & self.active[a].any(axis=0) & ~self.yearly[a])
+            self.ledger_idx[a, : idx.size] = idx
+            self.ledger_n[a] = idx.size
         self.step_idx = np.zeros((s, y, N_STEPS, max(i, 1)), dtype=np.int64)
         self.step_n = np.zeros((s, y, N_STEPS), dtype=np.int64)
         source = self.q[..., m.Q_CONVERT_FROM].astype(np.int64)
@@ -187,6 +199,37 @@ class KernelPlan:
         pad = np.zeros((s, y, N_SPEND_CLASSES, max(i, 1)), dtype=np.int64)
         pad[..., :i] = idx
         return pad, n.astype(np.int64)
+
+    def _yearly_accounts(self) -> np.ndarray:
+        """``yearly[s, i]``: account ``i`` of scenario ``s`` is a use-it-or-lose-it right
+        whose balance in any year is known without a ledger.
+
+        True for a money or time account whose rights expire at the end of the year of
+        accrual (``expiry_years = 1``, as vov's hours), with an accrual not pro rata of fte,
+        that is no new right (it does not raise participation) and that no conversion or
+        exchange links to another account. Every year then starts at 0 (what was not
+        spent expired), nothing can be forfeited or converted, and an eligible person holds
+        exactly ``min(accrual, cap)`` until the one course of the year spends from it. The
+        kernel pays from that amount directly; accrued and expired rights are tallied
+        after the kernel from the eligible persons and the spending
+        (:func:`llrsim.engine.kernel.expand_tallies`), with the same integers a ledger
+        would give (``tests/test_reference_agreement.py``).
+        """
+        s, _, i = self.active.shape
+        q = self.q
+        links = np.zeros((s, i), dtype=np.bool_)
+        for field_ix in (m.Q_CONVERT_FROM, m.Q_EXCHANGE_PARTNER):
+            ref = q[..., field_ix].astype(np.int64)  # (S, Y, I): -1 or the linked account
+            links |= (ref >= 0).any(axis=1)  # links to another account
+            for a, b, holder in zip(*np.nonzero(ref >= 0), strict=True):
+                links[a, ref[a, b, holder]] = True  # is linked to
+        account = np.isin(self.kind, m.BALANCE_KINDS)[None, :]
+        every_year = (
+            (q[..., m.Q_EXPIRY_YEARS] == 1.0)
+            & (q[..., m.Q_PRO_RATA_FTE] == 0.0)
+            & (q[..., m.Q_NEW_RIGHT] == 0.0)
+        ).all(axis=1)
+        return account & every_year & ~links
 
     def _guidance_aliases(self) -> np.ndarray:
         """``guide_alias[s, i]``: the first earlier scenario with the same guidance rules."""

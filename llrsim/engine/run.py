@@ -16,6 +16,7 @@ from llrsim.engine.kernel import (
     N_PTAB,
     N_QH,
     N_QI_ROW,
+    QI_YEARLY,
     expand_tallies,
     guidance_gate,
     hot_fields,
@@ -126,7 +127,7 @@ def run_plan(
     n_syi = n_s * n_y * n_i
     order, init_mask = mask_order(preds, block, pop.unemployment_months)
     ptab = takeup_table(plan.q)
-    qi = integer_fields(plan.q)
+    qi = integer_fields(plan.q, plan.yearly)
     gate_idx, gate_key, gate_p = guidance_gate(plan.step_idx, plan.step_n, qi, ptab)
     args = (
         order,
@@ -151,8 +152,9 @@ def run_plan(
         plan.step_n.reshape(-1),
         plan.spend_idx.reshape(-1),
         plan.spend_n.reshape(-1),
-        plan.bal_idx.reshape(-1),
-        plan.bal_n,
+        # the accounts with a ledger (use-it-or-lose-it accounts need none: KernelPlan.yearly)
+        plan.ledger_idx.reshape(-1),
+        plan.ledger_n,
         # flat rows of constant width (kernel.N_QI_ROW etc.): see the kernel module
         plan.q.reshape(-1),
         cache_line_rows(qi.reshape(n_syi, -1), N_QI_ROW).reshape(-1),
@@ -192,7 +194,7 @@ def run_plan(
         acc_i.reshape(n_c, slots, n_s, n_y, n_i, -1),
         pers.reshape(n_c, slots, n_y), elig_t.reshape(n_c, slots, n_y, n_u),
         slot_mask, n_used, np.int64(preds.shape[0]),
-        plan.elig_id, plan.act_idx, plan.act_n,
+        plan.elig_id, plan.act_idx, plan.act_n, qi[..., QI_YEARLY],
     )  # fmt: skip
     # career-guidance vouchers the kernel skipped: their tallies are those of the scenario
     # with the same rules (KernelPlan.guide_alias)
