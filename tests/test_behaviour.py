@@ -9,7 +9,13 @@ import llrsim
 from llrsim.behaviour.calibrate import participation_moments
 from llrsim.behaviour.coefficients import behaviour_vector
 from llrsim.behaviour.participation import participation_probability
-from llrsim.behaviour.response import response_probability
+from llrsim.behaviour.response import (
+    BOUND_MARGIN,
+    may_train,
+    odds_growth_max,
+    response_probability,
+    response_upper_bound,
+)
 from llrsim.behaviour.targets import PARTICIPATION_TARGETS, TAKEUP_TARGETS
 
 COEF = behaviour_vector()
@@ -118,6 +124,35 @@ def test_response_is_monotone_and_never_below_baseline(p0, aware, m1, extra, cos
     assert 0.0 <= a <= 1.0
     assert a >= p0
     assert b >= a
+
+
+@settings(max_examples=300)
+@given(
+    p0=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1e-12, 0.5, 1.0 - 1e-12, 1.0])),
+    aware=st.floats(0.0, 1.0),
+    aware_max=st.floats(0.0, 1.0),
+    money=st.integers(0, 500_000),
+    cost=st.integers(1, 1_000_000),
+    t=st.integers(0, 30_000),
+    minutes=st.integers(1, 30_000),
+    below=st.floats(0.0, 1.0),
+)
+def test_the_kernels_skip_test_never_skips_a_draw_that_could_train(
+    p0, aware, aware_max, money, cost, t, minutes, below
+):
+    """``may_train`` is conservative: every draw below some right's p1 passes it, for any
+    right whose awareness is at most the plan's largest; draws at or above the bound plus
+    its margin fail it (so the kernel does skip work)."""
+    aware = min(aware, aware_max)
+    growth = odds_growth_max(COEF, aware_max)
+    p1 = response_probability(COEF, p0, aware, money, cost, t, minutes)
+    for u in (below * p1, np.nextafter(p1, 0.0), p1 - 1e-12):
+        if 0.0 <= u < p1:
+            assert may_train(u, p0, growth)
+    if p0 < 1.0:
+        u = response_upper_bound(p0, growth) + 2 * BOUND_MARGIN
+        if u < 1.0:
+            assert not may_train(u, p0, growth)
 
 
 def test_plausibility_report_against_foreign_accounts():

@@ -35,7 +35,7 @@ from llrsim.behaviour.episode import (
     episode_minutes,
 )
 from llrsim.behaviour.participation import logistic, logit, participation_probability
-from llrsim.behaviour.response import response_from_logit, response_upper_bound
+from llrsim.behaviour.response import may_train, response_from_logit
 from llrsim.engine import indexing
 from llrsim.engine.mechanisms import (
     HOURS_PER_MONTH_FULL_TIME,
@@ -433,12 +433,12 @@ def _run_chunk(
             u = uniform_from_key(pykey, PARTICIPATION, 0)
             base = u < p0
             # a draw at or above the largest p1 any right can give trains in no scenario:
-            # its episode is never used, and p1 is needed only for p0 <= u < p_hi
-            p_hi = response_upper_bound(p0, odds_growth) + 1e-9
+            # its episode is never used, and p1 is needed only for p0 <= u below that bound
+            maybe = may_train(u, p0, odds_growth)
             ekind = np.int64(0)
             minutes = np.int64(0)
             cost = np.int64(0)
-            if u < p_hi:
+            if maybe:
                 ekind = episode_kind(
                     coef,
                     edu,
@@ -453,9 +453,9 @@ def _run_chunk(
                     uniform_from_key(pykey, TRAINING_HOURS, 1),
                 )
                 cost = episode_cost_cents(coef, minutes)
-            # p1 is needed only for p0 <= u < p_hi (response_from_logit returns p0 when there is
-            # no boost, and 0 for p0 = 0 where logit(p0) = -inf)
-            need_p1 = not base and u < p_hi
+            # p1 is needed only for p0 <= u below the bound (response_from_logit returns p0 when
+            # there is no boost, and 0 for p0 = 0 where logit(p0) = -inf)
+            need_p1 = not base and maybe
             sc = SPEND_EMPLOYEE * np.int64(employee) + ekind  # plan.spend_class
             lp0 = np.nan
             for s in range(n_s):
