@@ -108,15 +108,21 @@ def test_participation_is_a_probability_and_rises_with_education(age, sex, statu
     assert p[0] <= p[1] <= p[2]
 
 
+#: a course (fee in cents, minutes) and a time right (minutes) for response_probability
+COURSE_AND_TIME = {
+    "cost": st.integers(1, 1_000_000),
+    "t": st.integers(0, 30_000),
+    "minutes": st.integers(1, 30_000),
+}
+
+
 @settings(max_examples=200)
 @given(
     p0=st.floats(0.0, 1.0),
     aware=st.floats(0.0, 1.0),
     m1=st.integers(0, 500_000),
     extra=st.integers(0, 500_000),
-    cost=st.integers(1, 1_000_000),
-    t=st.integers(0, 30_000),
-    minutes=st.integers(1, 30_000),
+    **COURSE_AND_TIME,
 )
 def test_response_is_monotone_and_never_below_baseline(p0, aware, m1, extra, cost, t, minutes):
     a = response_probability(COEF, p0, aware, m1, cost, t, minutes)
@@ -132,10 +138,8 @@ def test_response_is_monotone_and_never_below_baseline(p0, aware, m1, extra, cos
     aware=st.floats(0.0, 1.0),
     aware_max=st.floats(0.0, 1.0),
     money=st.integers(0, 500_000),
-    cost=st.integers(1, 1_000_000),
-    t=st.integers(0, 30_000),
-    minutes=st.integers(1, 30_000),
     below=st.floats(0.0, 1.0),
+    **COURSE_AND_TIME,
 )
 def test_the_kernels_skip_test_never_skips_a_draw_that_could_train(
     p0, aware, aware_max, money, cost, t, minutes, below

@@ -290,7 +290,7 @@ def _empty(bal, btot, r) -> None:
 def _run_chunk(
     c0, stride, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage,
     fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n,
-    spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class,
+    spend_idx, spend_n, ledger_idx, ledger_n, q, qi, qh, ptab, coef, odds_growth, age_class,
     exp_class, unemp_bounds, gate_idx, gate_key, gate_p, counted, acc_p, acc_i, pers, elig_t,
     hkeys, hvals, slot_mask, n_used, bal, btot, guid_start, guid_count, ever, eu,
 ):  # fmt: skip
@@ -317,7 +317,7 @@ def _run_chunk(
     status, employer size, sector, or the class of age, experience or unemployment duration
     between the predicates' thresholds. Sex and flags do not change.
     """
-    n_s = bal_n.shape[0]
+    n_s = ledger_n.shape[0]
     n_u = unique_elig.shape[0]
     n_i = kind.shape[0]
     n_syi = n_s * n_years * n_i
@@ -344,8 +344,8 @@ def _run_chunk(
         # where the count is positive, and ``ever`` holds the stamp of the record that
         # last used the instrument, so neither needs a reset
         for s in range(n_s):
-            for jb in range(bal_n[s]):
-                r = s * n_i + bal_idx[s * n_i + jb]
+            for jb in range(ledger_n[s]):
+                r = s * n_i + ledger_idx[s * n_i + jb]
                 if btot[r] != 0:
                     _empty(bal, btot, r)
         for jc in range(counted.shape[0]):
@@ -379,8 +379,8 @@ def _run_chunk(
                 for s in range(n_s):
                     bs = s * n_i
                     ka = k * n_syi + (s * n_years + y) * n_i
-                    for jb in range(bal_n[s]):
-                        j = bal_idx[bs + jb]
+                    for jb in range(ledger_n[s]):
+                        j = ledger_idx[bs + jb]
                         b = btot[bs + j]
                         if b > 0:
                             acc_i[(ka + j) * N_IV + W_OPENING] += b * w
@@ -471,8 +471,8 @@ def _run_chunk(
                 n_conv = step_n[syr * N_STEPS + STEP_CONVERT]
                 # 1a. opening balances (before a phase switch moves them)
                 if n_conv > 0:
-                    for jb in range(bal_n[s]):
-                        j = bal_idx[bs + jb]
+                    for jb in range(ledger_n[s]):
+                        j = ledger_idx[bs + jb]
                         b = btot[bs + j]
                         if b > 0:
                             acc_i[(ka + j) * N_IV + W_OPENING] += b * w
@@ -489,8 +489,8 @@ def _run_chunk(
                         acc_i[(ka + j) * N_IV + W_EXCHANGED_IN] += conv * w
                         _deposit(bal, btot, bs + j, y, qi[(sy + j) * N_QI_ROW + QI_EXPIRY], conv)
                 # 1c. forfeiture of rights no longer in force, and accrual
-                for jb in range(bal_n[s]):
-                    j = bal_idx[bs + jb]
+                for jb in range(ledger_n[s]):
+                    j = ledger_idx[bs + jb]
                     b = btot[bs + j]
                     if b > 0:
                         if n_conv == 0:
@@ -586,8 +586,8 @@ def _run_chunk(
                     # participant, so every user counts as deadweight
                     acc_i[(ka + j) * N_IV + W_DEADWEIGHT] += w
                 # 5. FIFO expiry at year end and closing balances
-                for jb in range(bal_n[s]):
-                    j = bal_idx[bs + jb]
+                for jb in range(ledger_n[s]):
+                    j = ledger_idx[bs + jb]
                     if btot[bs + j] == 0:
                         continue
                     expiry = qi[(sy + j) * N_QI_ROW + QI_EXPIRY]
@@ -940,7 +940,7 @@ def new_right_awareness_max(q: np.ndarray) -> float:
 def policy_kernel(
     order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8, wage, fte, unemp,
     demo_tables, group_preds, kind, active, elig_id, unique_elig, step_idx, step_n, spend_idx,
-    spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class,
+    spend_n, ledger_idx, ledger_n, q, qi, qh, ptab, coef, odds_growth, age_class, exp_class,
     unemp_bounds, gate_idx, gate_key, gate_p, counted, acc_p, acc_i, pers, elig_t, hkeys,
     hvals, slot_mask, n_used,
 ):  # fmt: skip
@@ -954,14 +954,16 @@ def policy_kernel(
     ``acc_i[c, (((k * S + s) * Y + y) * I + i) * N_IV + v]`` follow the variable order of
     :data:`~llrsim.engine.mechanisms.P_VARS` and :data:`~llrsim.engine.mechanisms.I_VARS`
     for the group mask ``slot_mask[c, k]``; :func:`expand_tallies` sums them into groups.
+    ``ledger_idx``/``ledger_n`` are :attr:`~llrsim.engine.plan.KernelPlan.ledger_idx`: the
+    accounts that keep a balance (use-it-or-lose-it accounts keep none, ``QI_YEARLY``).
     """
     n_chunks = acc_p.shape[0]
-    n_s, n_i = bal_n.shape[0], kind.shape[0]
+    n_s, n_i = ledger_n.shape[0], kind.shape[0]
     for c in nb.prange(n_chunks):
         _run_chunk(
             c, n_chunks, order, init_mask, seed, year0, n_years, pid, weight, entry_year, state_i8,
             wage, fte, unemp, demo_tables, group_preds, kind, active, elig_id, unique_elig,
-            step_idx, step_n, spend_idx, spend_n, bal_idx, bal_n, q, qi, qh, ptab, coef,
+            step_idx, step_n, spend_idx, spend_n, ledger_idx, ledger_n, q, qi, qh, ptab, coef,
             odds_growth, age_class, exp_class, unemp_bounds, gate_idx, gate_key, gate_p,
             counted, acc_p[c], acc_i[c],
             pers[c], elig_t[c], hkeys[c], hvals[c], slot_mask[c], n_used[c],

@@ -150,19 +150,20 @@ class KernelPlan:
                 idx = np.flatnonzero(self.active[a, b])
                 self.act_idx[a, b, : idx.size] = idx
                 self.act_n[a, b] = idx.size
+        self.yearly = self._yearly_accounts()
         self.bal_idx = np.zeros((s, max(i, 1)), dtype=np.int64)
         self.bal_n = np.zeros(s, dtype=np.int64)
-        for a in range(s):
-            idx = np.flatnonzero(is_account & self.active[a].any(axis=0))
-            self.bal_idx[a, : idx.size] = idx
-            self.bal_n[a] = idx.size
-        self.yearly = self._yearly_accounts()
         self.ledger_idx = np.zeros((s, max(i, 1)), dtype=np.int64)
         self.ledger_n = np.zeros(s, dtype=np.int64)
         for a in range(s):
-            idx = np.flatnonzero(is_account & self.active[a].any(axis=0) & ~self.yearly[a])
-            self.ledger_idx[a, : idx.size] = idx
-            self.ledger_n[a] = idx.size
+            accounts = is_account & self.active[a].any(axis=0)
+            for lst, n, chosen in (
+                (self.bal_idx, self.bal_n, accounts),
+                (self.ledger_idx, self.ledger_n, accounts & ~self.yearly[a]),
+            ):
+                idx = np.flatnonzero(chosen)
+                lst[a, : idx.size] = idx
+                n[a] = idx.size
         self.step_idx = np.zeros((s, y, N_STEPS, max(i, 1)), dtype=np.int64)
         self.step_n = np.zeros((s, y, N_STEPS), dtype=np.int64)
         source = self.q[..., m.Q_CONVERT_FROM].astype(np.int64)
@@ -213,7 +214,7 @@ class KernelPlan:
         kernel pays from that amount directly; accrued and expired rights are tallied
         after the kernel from the eligible persons and the spending
         (:func:`llrsim.engine.kernel.expand_tallies`), with the same integers a ledger
-        would give (``tests/test_reference_agreement.py``).
+        would give (``tests/test_yearly_accounts.py``, ``tests/test_reference_agreement.py``).
         """
         s, _, i = self.active.shape
         q = self.q
